@@ -1,0 +1,462 @@
+/*
+ * link.c: the reliable, ordered stream between two uvqq sessions.
+ *
+ * Each message is cut into segments numbered from 1 in the sender's
+ * session. The receiver delivers them in order, reassembling fragments,
+ * and acknowledges cumulatively (a) and selectively (k), once per loop
+ * turn. The sender retransmits on a timeout derived from measured RTT
+ * (RFC 6298) with exponential backoff; when the oldest segment exhausts
+ * its tries its message fails, and every MSG carries the lowest segment
+ * still outstanding (b) so the receiver skips what was abandoned instead
+ * of waiting for it forever.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/link.h"
+#include "src/utf8.h"
+
+static void	link_on_timer(struct link *);
+
+void
+link_init_stream(struct link *l)
+{
+	l->pend_tail = &l->pend_head;
+	l->next_seq = 1;
+	l->rto = LINK_RTO_INIT;
+}
+
+static void
+segment_free(struct segment *s)
+{
+	free(s->body);
+	free(s);
+}
+
+static void
+rx_reset(struct link *l, uint64_t sid, uint64_t next)
+{
+	size_t	 i;
+
+	if (l->rx_slots != NULL) {
+		for (i = 0; i < LINK_RX_WINDOW; i++) {
+			free(l->rx_slots[i].body);
+			memset(&l->rx_slots[i], 0, sizeof l->rx_slots[i]);
+		}
+	}
+	free(l->rx_buf);
+	l->rx_buf = NULL;
+	l->rx_len = 0;
+	l->rx_frag = 0;
+	l->rx_sid = sid;
+	l->rx_next = next;
+}
+
+void
+link_free_stream(struct link *l)
+{
+	struct segment	*s;
+	struct pending	*p;
+
+	while ((s = l->tx_head) != NULL) {
+		l->tx_head = s->next;
+		segment_free(s);
+	}
+	l->tx_tail = l->tx_next = NULL;
+	while ((p = l->pend_head) != NULL) {
+		l->pend_head = p->next;
+		free(p->text);
+		free(p);
+	}
+	l->pend_tail = &l->pend_head;
+	rx_reset(l, 0, 0);
+	free(l->rx_slots);
+	l->rx_slots = NULL;
+}
+
+/* Cut text into segments at character boundaries and append them. */
+int
+link_queue(struct link *l, uint64_t id, const char *text, size_t len)
+{
+	struct segment	*segs[PROTO_MAX_FRAGMENTS], *s;
+	size_t		 off = 0, n, cut;
+	unsigned	 count = 0, i;
+
+	do {
+		if (count == PROTO_MAX_FRAGMENTS)
+			goto toolong;
+		cut = utf8_cut(text + off, len - off, PROTO_SEGMENT_BODY);
+		if ((s = calloc(1, sizeof *s)) == NULL ||
+		    (s->body = malloc(cut + 1)) == NULL) {
+			free(s);
+			goto nomem;
+		}
+		memcpy(s->body, text + off, cut);
+		s->len = cut;
+		s->msgid = id;
+		segs[count++] = s;
+		off += cut;
+	} while (off < len);
+
+	for (i = 0; i < count; i++) {
+		s = segs[i];
+		s->seq = l->next_seq++;
+		s->frag = i;
+		s->nfrags = count;
+		if (l->tx_tail != NULL)
+			l->tx_tail->next = s;
+		else
+			l->tx_head = s;
+		l->tx_tail = s;
+		if (l->tx_next == NULL)
+			l->tx_next = s;
+	}
+	l->tx_messages++;
+	return 0;
+
+toolong:
+	n = count;
+	for (i = 0; i < n; i++)
+		segment_free(segs[i]);
+	return UV_EMSGSIZE;
+nomem:
+	for (i = 0; i < count; i++)
+		segment_free(segs[i]);
+	return UV_ENOMEM;
+}
+
+static int
+transmit(struct link *l, struct segment *s, uint64_t now)
+{
+	struct frame	 f;
+	unsigned	 backoff;
+
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_MSG;
+	f.seq = s->seq;
+	f.base = l->tx_head->seq;
+	f.msgid = s->msgid;
+	f.frag = s->frag;
+	f.nfrags = s->nfrags;
+	f.body = s->body;
+	f.bodylen = s->len;
+	if (s->tries > 0)
+		l->net->stats.retransmits++;
+	s->tries++;
+	s->sent_us = uv_hrtime() / 1000;
+	backoff = s->tries > 6 ? 32 : 1u << (s->tries - 1);
+	s->deadline = now + (l->rto * backoff > LINK_RTO_MAX ?
+	    LINK_RTO_MAX : l->rto * backoff);
+	return net_send_frame(l->net, l, &f);
+}
+
+/* Send what the window allows and has never been sent. */
+void
+link_pump(struct link *l)
+{
+	uint64_t	 now = uv_now(l->net->loop);
+
+	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING)
+		return;
+	while (l->tx_next != NULL &&
+	    l->tx_next->seq < l->tx_head->seq + LINK_TX_WINDOW) {
+		transmit(l, l->tx_next, now);
+		l->tx_next = l->tx_next->next;
+	}
+	link_arm_timer(l);
+}
+
+static void
+link_timer_cb(uv_timer_t *t)
+{
+	struct link	*l = t->data;
+
+	if (l->state == PEER_PROBING &&
+	    uv_now(l->net->loop) >= l->probe_deadline)
+		net_probe_expired(l);
+	link_on_timer(l);
+}
+
+void
+link_arm_timer(struct link *l)
+{
+	struct segment	*s;
+	uint64_t	 now = uv_now(l->net->loop), due = UINT64_MAX;
+
+	if (l->forgotten)
+		return;
+	if (l->state == PEER_PROBING)
+		due = l->probe_deadline;
+	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+		if (!s->sacked && s->deadline < due)
+			due = s->deadline;
+	}
+	if (due == UINT64_MAX) {
+		uv_timer_stop(&l->timer);
+		return;
+	}
+	uv_timer_start(&l->timer, link_timer_cb, due > now ? due - now : 0, 0);
+}
+
+/* Drop the oldest message whole: it could not be delivered. */
+static void
+fail_head_message(struct link *l, const char *reason)
+{
+	struct segment	*s;
+	uint64_t	 id = l->tx_head->msgid;
+
+	while ((s = l->tx_head) != NULL && s->msgid == id) {
+		l->tx_head = s->next;
+		if (l->tx_next == s)
+			l->tx_next = s->next;
+		segment_free(s);
+	}
+	if (l->tx_head == NULL)
+		l->tx_tail = l->tx_next = NULL;
+	l->tx_messages--;
+	net_emit_id(l->net, l, EV_FAILED, id, reason);
+}
+
+void
+link_fail_all(struct link *l, const char *reason)
+{
+	struct pending	*p;
+
+	while ((p = l->pend_head) != NULL) {
+		l->pend_head = p->next;
+		net_emit_id(l->net, l, EV_FAILED, p->id, reason);
+		free(p->text);
+		free(p);
+	}
+	l->pend_tail = &l->pend_head;
+	while (l->tx_head != NULL)
+		fail_head_message(l, reason);
+}
+
+static void
+link_on_timer(struct link *l)
+{
+	struct segment	*s;
+	uint64_t	 now = uv_now(l->net->loop);
+
+	while (l->tx_head != NULL && l->tx_head != l->tx_next &&
+	    l->tx_head->tries >= LINK_MAX_TRIES &&
+	    l->tx_head->deadline <= now) {
+		fail_head_message(l, "no acknowledgement");
+		if (l->state == PEER_ONLINE)
+			link_set_state(l, l->kind, PEER_OFFLINE);
+	}
+	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+		if (!s->sacked && s->deadline <= now)
+			transmit(l, s, now);
+	}
+	link_pump(l);
+}
+
+static void
+rtt_sample(struct link *l, double ms)
+{
+	double	 rto;
+
+	if (l->srtt == 0) {
+		l->srtt = ms;
+		l->rttvar = ms / 2;
+	} else {
+		double err = ms > l->srtt ? ms - l->srtt : l->srtt - ms;
+
+		l->rttvar = 0.75 * l->rttvar + 0.25 * err;
+		l->srtt = 0.875 * l->srtt + 0.125 * ms;
+	}
+	rto = l->srtt + 4 * l->rttvar;
+	if (rto < LINK_RTO_MIN)
+		rto = LINK_RTO_MIN;
+	if (rto > LINK_RTO_MAX)
+		rto = LINK_RTO_MAX;
+	l->rto = (unsigned)rto;
+}
+
+void
+link_on_ack(struct link *l, const struct frame *f)
+{
+	struct segment	*s;
+	uint64_t	 now_us = uv_hrtime() / 1000, sample = 0;
+	unsigned	 i;
+
+	/* An ACK past what we ever sent is forged or stale: ignore it. */
+	if (f->ack >= l->next_seq)
+		return;
+	while ((s = l->tx_head) != NULL && s->seq <= f->ack &&
+	    s != l->tx_next) {
+		/* Karn: only segments sent once give an honest sample. */
+		if (s->tries == 1)
+			sample = now_us - s->sent_us;
+		l->tx_head = s->next;
+		if (s->frag + 1 == s->nfrags) {
+			l->tx_messages--;
+			net_emit_id(l->net, l, EV_DELIVERED, s->msgid, NULL);
+		}
+		segment_free(s);
+	}
+	if (l->tx_head == NULL)
+		l->tx_tail = l->tx_next = NULL;
+	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+		for (i = 0; i < f->nsack; i++) {
+			if (s->seq >= f->sack[i].first &&
+			    s->seq <= f->sack[i].last && !s->sacked) {
+				s->sacked = 1;
+				if (s->tries == 1)
+					sample = now_us - s->sent_us;
+			}
+		}
+	}
+	if (sample != 0)
+		rtt_sample(l, (double)sample / 1000.0);
+	link_pump(l);
+}
+
+/* Hand the next in-order segment to reassembly; emit whole messages. */
+static void
+deliver(struct link *l, struct rx_slot *slot)
+{
+	struct event	*ev;
+	char		*grown;
+
+	if (slot->frag == 0) {
+		free(l->rx_buf);
+		l->rx_buf = NULL;
+		l->rx_len = 0;
+		l->rx_msgid = slot->msgid;
+	} else if (slot->msgid != l->rx_msgid || slot->frag != l->rx_frag) {
+		/* A fragment without its start: nothing whole can come of it. */
+		l->net->stats.malformed++;
+		return;
+	}
+	l->rx_frag = slot->frag + 1;
+	if (slot->frag == 0 && slot->nfrags == 1) {
+		grown = slot->body;	/* the common case: no copy */
+		slot->body = NULL;
+		l->rx_len = slot->len;
+	} else {
+		if ((grown = realloc(l->rx_buf, l->rx_len + slot->len + 1)) ==
+		    NULL) {
+			l->net->stats.dropped++;
+			return;
+		}
+		memcpy(grown + l->rx_len, slot->body, slot->len);
+		l->rx_len += slot->len;
+	}
+	l->rx_buf = grown;
+	if (slot->frag + 1 < slot->nfrags)
+		return;
+
+	if ((ev = evq_new(EV_MESSAGE)) != NULL) {
+		memcpy(ev->peer, l->addrstr, sizeof ev->peer);
+		ev->id = slot->msgid;
+		ev->peer_kind = PEER_UVQQ;
+		if (event_set_nick(ev, l->nick[0] != '\0' ? l->nick :
+		    l->addrstr) != 0 ||
+		    utf8_sanitize(l->rx_buf, l->rx_len, &ev->text, NULL) != 0)
+			evq_free(ev);
+		else
+			evq_push(l->net->evq, ev);
+	}
+	free(l->rx_buf);
+	l->rx_buf = NULL;
+	l->rx_len = 0;
+}
+
+static void
+mark_ack_due(struct link *l)
+{
+	if (l->ack_due)
+		return;
+	l->ack_due = 1;
+	l->ack_next = l->net->ack_list;
+	l->net->ack_list = l;
+}
+
+void
+link_on_msg(struct link *l, const struct frame *f)
+{
+	struct rx_slot	*slot;
+	uint64_t	 s;
+
+	if (l->rx_slots == NULL &&
+	    (l->rx_slots = calloc(LINK_RX_WINDOW, sizeof *l->rx_slots)) ==
+	    NULL) {
+		l->net->stats.dropped++;
+		return;
+	}
+	/* A new session of the sender: join its stream where it stands. */
+	if (f->sid != l->rx_sid)
+		rx_reset(l, f->sid, f->base);
+	/* The sender gave up on everything below base: skip it. */
+	if (f->base > l->rx_next) {
+		for (s = l->rx_next; s < f->base &&
+		    s < l->rx_next + LINK_RX_WINDOW; s++) {
+			slot = &l->rx_slots[s % LINK_RX_WINDOW];
+			free(slot->body);
+			memset(slot, 0, sizeof *slot);
+		}
+		free(l->rx_buf);
+		l->rx_buf = NULL;
+		l->rx_len = 0;
+		l->rx_frag = 0;
+		l->rx_next = f->base;
+	}
+	mark_ack_due(l);
+	if (f->seq < l->rx_next || f->seq >= l->rx_next + LINK_RX_WINDOW)
+		return;		/* a duplicate, or no room yet */
+	slot = &l->rx_slots[f->seq % LINK_RX_WINDOW];
+	if (slot->used)
+		return;
+	if ((slot->body = malloc(f->bodylen + 1)) == NULL) {
+		l->net->stats.dropped++;
+		return;
+	}
+	memcpy(slot->body, f->body, f->bodylen);
+	slot->len = f->bodylen;
+	slot->msgid = f->msgid;
+	slot->frag = f->frag;
+	slot->nfrags = f->nfrags;
+	slot->used = 1;
+	while ((slot = &l->rx_slots[l->rx_next % LINK_RX_WINDOW])->used) {
+		deliver(l, slot);
+		free(slot->body);
+		memset(slot, 0, sizeof *slot);
+		l->rx_next++;
+	}
+}
+
+void
+link_send_ack(struct link *l)
+{
+	struct frame	 f;
+	uint64_t	 s, end;
+	int		 in = 0;
+
+	l->ack_due = 0;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_ACK;
+	f.dsid = l->rx_sid;
+	f.ack = l->rx_next - 1;
+	/* Report what we hold beyond the first gap, so it is not resent. */
+	end = l->rx_next + LINK_RX_WINDOW;
+	for (s = l->rx_next + 1; l->rx_slots != NULL && s < end; s++) {
+		if (l->rx_slots[s % LINK_RX_WINDOW].used) {
+			if (!in) {
+				if (f.nsack == PROTO_MAX_SACK)
+					break;
+				f.sack[f.nsack].first = s;
+				in = 1;
+			}
+			f.sack[f.nsack].last = s;
+		} else if (in) {
+			f.nsack++;
+			in = 0;
+		}
+	}
+	if (in)
+		f.nsack++;
+	net_send_frame(l->net, l, &f);
+}

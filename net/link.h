@@ -1,0 +1,140 @@
+/*
+ * link.h: net/'s private view of one peer: its kind and state, and the
+ * reliable, ordered stream in each direction (uvqq peers only). Shared by
+ * net.c (socket, dispatch, timers) and link.c (reliability).
+ */
+#ifndef UVQQ_LINK_H
+#define UVQQ_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <uv.h>
+
+#include "net/net.h"
+#include "net/proto.h"
+
+#define LINK_TX_WINDOW	256	/* segments in flight per peer */
+#define LINK_RX_WINDOW	512	/* segments buffered out of order */
+#define LINK_MAX_TRIES	10	/* transmissions before a message fails */
+#define LINK_RTO_INIT	500	/* ms, before any RTT sample */
+#define LINK_RTO_MIN	100	/* ms */
+#define LINK_RTO_MAX	4000	/* ms */
+#define NET_MAX_LINKS	4096	/* peers, known or not */
+
+/* One datagram's worth of a message, waiting for its acknowledgement. */
+struct segment {
+	uint64_t	 seq;
+	uint64_t	 msgid;
+	unsigned	 frag, nfrags;
+	char		*body;		/* owned */
+	size_t		 len;
+	uint64_t	 sent_us;	/* last transmission, uv_hrtime()/1000 */
+	uint64_t	 deadline;	/* ms (uv_now) of the next retransmit */
+	unsigned	 tries;		/* transmissions so far */
+	int		 sacked;
+	struct segment	*next;
+};
+
+/* A message queued while we do not yet know what kind of peer this is. */
+struct pending {
+	uint64_t	 id;
+	char		*text;
+	size_t		 len;
+	struct pending	*next;
+};
+
+/* A segment received out of order. */
+struct rx_slot {
+	int		 used;
+	uint64_t	 msgid;
+	unsigned	 frag, nfrags;
+	char		*body;
+	size_t		 len;
+};
+
+struct link {
+	struct net		*net;
+	struct sockaddr_storage	 addr;
+	char			 addrstr[EV_ADDRLEN];
+	enum peer_kind		 kind;
+	enum peer_state		 state;
+	char			 nick[PROTO_NICK_MAX + 1];	/* "" unknown */
+	uint64_t		 rsid;		/* their session id, 0 unknown */
+	uint64_t		 probe_deadline;	/* ms, while probing */
+	uint64_t		 last_heard;	/* ms */
+	uint64_t		 last_sent;	/* ms */
+	uint64_t		 last_hello;	/* ms, to rate-limit HELLOs */
+	uv_timer_t		 timer;		/* probe and retransmission */
+	int			 forgotten;	/* closing; ignore it */
+
+	/* Sending: segments not yet cumulatively acknowledged, in order. */
+	struct pending		*pend_head, **pend_tail;
+	struct segment		*tx_head, *tx_tail;
+	struct segment		*tx_next;	/* first never sent */
+	uint64_t		 next_seq;
+	size_t			 tx_messages;	/* distinct messages in tx */
+	double			 srtt, rttvar;	/* ms, 0 before a sample */
+	unsigned		 rto;		/* ms */
+
+	/* Receiving: the stream from session rx_sid. */
+	uint64_t		 rx_sid;
+	uint64_t		 rx_next;	/* next seq to deliver */
+	struct rx_slot		*rx_slots;	/* LINK_RX_WINDOW, lazily */
+	uint64_t		 rx_msgid;	/* message being reassembled */
+	unsigned		 rx_frag;	/* next fragment expected */
+	char			*rx_buf;
+	size_t			 rx_len;
+	int			 ack_due;
+
+	struct link		*next;
+	struct link		*ack_next;	/* on net->ack_list */
+};
+
+struct net {
+	uv_loop_t		*loop;
+	struct evq		*evq;
+	uv_udp_t		 udp;
+	uv_timer_t		 tick;		/* heartbeats, probes */
+	uv_check_t		 flush;		/* ACKs once per loop turn */
+	int			 family;	/* of the bound socket */
+	uint64_t		 sid;
+	char			 nick[PROTO_NICK_MAX + 1];
+	char			 local[EV_ADDRLEN];
+	unsigned		 heartbeat_ms;
+	unsigned		 probe_ms;
+	struct link		*links;
+	size_t			 nlinks;
+	struct link		*ack_list;
+	struct net_stats	 stats;
+	int			 closing;
+	int			 pending_closes;
+	void			(*close_cb)(void *);
+	void			*close_arg;
+	char			 rxbuf[PROTO_MAX_DATAGRAM + 1];
+	char			 txbuf[PROTO_MAX_DATAGRAM + 1];
+};
+
+/* net.c */
+int	 net_sendto(struct net *, const struct sockaddr *, const char *,
+	     size_t);
+int	 net_send_frame(struct net *, struct link *, struct frame *);
+void	 net_emit_peer(struct net *, struct link *);
+void	 net_emit_id(struct net *, struct link *, enum ev_kind, uint64_t,
+	     const char *);
+void	 link_set_state(struct link *, enum peer_kind, enum peer_state);
+void	 net_probe_expired(struct link *);
+
+/* link.c */
+void	 link_init_stream(struct link *);
+void	 link_free_stream(struct link *);
+int	 link_queue(struct link *, uint64_t id, const char *, size_t);
+void	 link_on_msg(struct link *, const struct frame *);
+void	 link_on_ack(struct link *, const struct frame *);
+void	 link_send_ack(struct link *);
+void	 link_pump(struct link *);
+void	 link_arm_timer(struct link *);
+void	 link_fail_all(struct link *, const char *reason);
+
+#endif

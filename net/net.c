@@ -1,0 +1,744 @@
+/*
+ * net.c: the UDP socket, the table of peers and what arrives on the wire.
+ *
+ * A datagram that starts with "uvqq/<digit>" is a frame; anything else is
+ * text from a plain peer. A peer we add is probed with one HELLO: a
+ * WELCOME makes it a uvqq peer, our own HELLO reflected back (an echo
+ * server), bare text, or silence for probe_ms make it plain. Plain peers
+ * are people reading a screen: after the probe they see only what is
+ * typed to them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/addr.h"
+#include "net/link.h"
+#include "src/utf8.h"
+
+static const char hello_text[] =
+    "Hello! This is %s chatting with uvqq. Just reply with text to talk.";
+
+static void	 link_close_cb(uv_handle_t *);
+static void	 send_hello(struct net *, struct link *, enum frame_type);
+
+static struct link *
+link_find(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	for (l = n->links; l != NULL; l = l->next) {
+		if (!l->forgotten &&
+		    addr_equal((const struct sockaddr *)&l->addr, sa))
+			return l;
+	}
+	return NULL;
+}
+
+static struct link *
+link_new(struct net *n, const struct sockaddr *sa, enum peer_kind kind,
+    enum peer_state state)
+{
+	struct link	*l;
+
+	if (n->nlinks >= NET_MAX_LINKS || (l = calloc(1, sizeof *l)) == NULL) {
+		n->stats.dropped++;
+		return NULL;
+	}
+	l->net = n;
+	memcpy(&l->addr, sa, addr_len(sa));
+	addr_normalize(&l->addr);
+	if (addr_format((struct sockaddr *)&l->addr, l->addrstr,
+	    sizeof l->addrstr) != 0) {
+		free(l);
+		return NULL;
+	}
+	if (uv_timer_init(n->loop, &l->timer) != 0) {
+		free(l);
+		return NULL;
+	}
+	l->timer.data = l;
+	l->kind = kind;
+	l->state = state;
+	l->last_heard = uv_now(n->loop);
+	link_init_stream(l);
+	l->next = n->links;
+	n->links = l;
+	n->nlinks++;
+	net_emit_peer(n, l);
+	return l;
+}
+
+static void
+link_destroy(struct link *l)
+{
+	struct net	*n = l->net;
+	struct link	**pp;
+
+	for (pp = &n->links; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	for (pp = &n->ack_list; *pp != NULL; pp = &(*pp)->ack_next) {
+		if (*pp == l) {
+			*pp = l->ack_next;
+			break;
+		}
+	}
+	n->nlinks--;
+	l->forgotten = 1;
+	n->pending_closes++;
+	uv_close((uv_handle_t *)&l->timer, link_close_cb);
+}
+
+static void
+net_maybe_closed(struct net *n)
+{
+	if (n->closing && n->pending_closes == 0 && n->close_cb != NULL) {
+		void	(*cb)(void *) = n->close_cb;
+		void	*arg = n->close_arg;
+
+		free(n);
+		cb(arg);
+	}
+}
+
+static void
+link_close_cb(uv_handle_t *h)
+{
+	struct link	*l = h->data;
+	struct net	*n = l->net;
+
+	link_free_stream(l);
+	free(l);
+	n->pending_closes--;
+	net_maybe_closed(n);
+}
+
+void
+net_emit_peer(struct net *n, struct link *l)
+{
+	struct event	*ev;
+
+	if ((ev = evq_new(EV_PEER)) == NULL)
+		return;
+	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
+	ev->state = l->state;
+	ev->peer_kind = l->kind;
+	if (l->nick[0] != '\0' && event_set_nick(ev, l->nick) != 0) {
+		evq_free(ev);
+		return;
+	}
+	evq_push(n->evq, ev);
+}
+
+void
+net_emit_id(struct net *n, struct link *l, enum ev_kind kind, uint64_t id,
+    const char *reason)
+{
+	struct event	*ev;
+
+	if ((ev = evq_new(kind)) == NULL)
+		return;
+	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
+	ev->id = id;
+	if (reason != NULL && event_set_text(ev, reason, strlen(reason)) != 0) {
+		evq_free(ev);
+		return;
+	}
+	evq_push(n->evq, ev);
+}
+
+void
+link_set_state(struct link *l, enum peer_kind kind, enum peer_state state)
+{
+	if (l->kind == kind && l->state == state)
+		return;
+	l->kind = kind;
+	l->state = state;
+	net_emit_peer(l->net, l);
+}
+
+/* Put an address in the bound socket's family (IPv4-mapped on IPv6). */
+static int
+addr_for_socket(const struct net *n, const struct sockaddr *sa,
+    struct sockaddr_storage *out)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
+	struct sockaddr_in6		*sin6 = (struct sockaddr_in6 *)out;
+
+	if (sa->sa_family == n->family) {
+		memcpy(out, sa, addr_len(sa));
+		return 0;
+	}
+	if (n->family == AF_INET6 && sa->sa_family == AF_INET) {
+		memset(sin6, 0, sizeof *sin6);
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = sin->sin_port;
+		sin6->sin6_addr.s6_addr[10] = 0xff;
+		sin6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&sin6->sin6_addr.s6_addr[12], &sin->sin_addr, 4);
+		return 0;
+	}
+	return UV_EAFNOSUPPORT;
+}
+
+struct send_req {
+	uv_udp_send_t	 req;
+	char		 data[];
+};
+
+static void
+send_done_cb(uv_udp_send_t *req, int status)
+{
+	(void)status;	/* ICMP errors and the like: the peer is just quiet */
+	free(req);
+}
+
+int
+net_sendto(struct net *n, const struct sockaddr *sa, const char *buf,
+    size_t len)
+{
+	struct sockaddr_storage	 to;
+	struct send_req		*sr;
+	uv_buf_t		 b;
+	int			 r;
+
+	if ((r = addr_for_socket(n, sa, &to)) != 0)
+		return r;
+	b = uv_buf_init((char *)buf, (unsigned)len);
+	r = uv_udp_try_send(&n->udp, &b, 1, (struct sockaddr *)&to);
+	if (r >= 0) {
+		n->stats.datagrams_out++;
+		return 0;
+	}
+	if (r != UV_EAGAIN)
+		return r;
+	/* The socket buffer is full: queue a copy, in order, on the loop. */
+	if ((sr = malloc(sizeof *sr + len)) == NULL)
+		return UV_ENOMEM;
+	memcpy(sr->data, buf, len);
+	b = uv_buf_init(sr->data, (unsigned)len);
+	if ((r = uv_udp_send(&sr->req, &n->udp, &b, 1, (struct sockaddr *)&to,
+	    send_done_cb)) != 0) {
+		free(sr);
+		return r;
+	}
+	n->stats.datagrams_out++;
+	return 0;
+}
+
+int
+net_send_frame(struct net *n, struct link *l, struct frame *f)
+{
+	int	 len;
+
+	f->sid = n->sid;
+	if ((len = proto_encode(f, n->txbuf, sizeof n->txbuf)) < 0)
+		return len;
+	l->last_sent = uv_now(n->loop);
+	return net_sendto(n, (struct sockaddr *)&l->addr, n->txbuf,
+	    (size_t)len);
+}
+
+static void
+send_hello(struct net *n, struct link *l, enum frame_type type)
+{
+	struct frame	 f;
+	char		 body[sizeof hello_text + PROTO_NICK_MAX];
+	int		 len;
+
+	memset(&f, 0, sizeof f);
+	f.type = type;
+	f.dsid = l->rsid;
+	memcpy(f.nick, n->nick, sizeof f.nick);
+	if (type == FRAME_HELLO) {
+		len = snprintf(body, sizeof body, hello_text, n->nick);
+		f.body = body;
+		f.bodylen = len > 0 ? (size_t)len : 0;
+	}
+	l->last_hello = uv_now(n->loop);
+	net_send_frame(n, l, &f);
+}
+
+static void
+send_plain(struct net *n, struct link *l, const char *text, size_t len)
+{
+	size_t	 cut;
+
+	if (len == 0) {
+		net_sendto(n, (struct sockaddr *)&l->addr, "", 0);
+		return;
+	}
+	while (len > 0) {
+		cut = utf8_cut(text, len, PROTO_PLAIN_CHUNK);
+		net_sendto(n, (struct sockaddr *)&l->addr, text, cut);
+		text += cut;
+		len -= cut;
+	}
+	l->last_sent = uv_now(n->loop);
+}
+
+/* The kind is known now: send what waited for it. */
+static void
+flush_pending(struct link *l)
+{
+	struct pending	*p;
+	int		 r;
+
+	while ((p = l->pend_head) != NULL) {
+		l->pend_head = p->next;
+		if (l->kind == PEER_PLAIN)
+			send_plain(l->net, l, p->text, p->len);
+		else if ((r = link_queue(l, p->id, p->text, p->len)) != 0)
+			net_emit_id(l->net, l, EV_FAILED, p->id,
+			    uv_strerror(r));
+		free(p->text);
+		free(p);
+	}
+	l->pend_tail = &l->pend_head;
+	link_pump(l);
+}
+
+static void
+become_plain(struct link *l)
+{
+	link_set_state(l, PEER_PLAIN, PEER_ONLINE);
+	flush_pending(l);
+	link_arm_timer(l);
+}
+
+void
+net_probe_expired(struct link *l)
+{
+	if (l->rsid == 0) {
+		become_plain(l);
+		return;
+	}
+	/* It spoke uvqq to us but never finished the handshake. */
+	link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
+	flush_pending(l);
+}
+
+static void
+become_uvqq(struct net *n, struct link *l, const struct frame *f)
+{
+	int	 changed = 0;
+
+	if (f->nick[0] != '\0' && strcmp(l->nick, f->nick) != 0) {
+		memcpy(l->nick, f->nick, sizeof l->nick);
+		changed = 1;
+	}
+	if (l->kind != PEER_UVQQ || l->state != PEER_ONLINE) {
+		l->kind = PEER_UVQQ;
+		l->state = PEER_ONLINE;
+		changed = 1;
+	}
+	if (changed)
+		net_emit_peer(n, l);
+	flush_pending(l);
+}
+
+static void
+on_frame(struct net *n, struct link *l, const struct frame *f)
+{
+	uint64_t	 now = uv_now(n->loop);
+
+	l->last_heard = now;
+	if (l->rsid != f->sid) {
+		/* A new run of the peer: its nick may be new too. */
+		l->rsid = f->sid;
+		if (f->type != FRAME_HELLO && f->type != FRAME_WELCOME &&
+		    now - l->last_hello >= 1000)
+			send_hello(n, l, FRAME_HELLO);
+	}
+	switch (f->type) {
+	case FRAME_HELLO:
+		send_hello(n, l, FRAME_WELCOME);
+		become_uvqq(n, l, f);
+		break;
+	case FRAME_WELCOME:
+		if (f->dsid == n->sid)
+			become_uvqq(n, l, f);
+		break;
+	case FRAME_MSG:
+		link_on_msg(l, f);
+		break;
+	case FRAME_ACK:
+		if (f->dsid == n->sid)
+			link_on_ack(l, f);
+		break;
+	case FRAME_PING: {
+		struct frame	 pong;
+
+		memset(&pong, 0, sizeof pong);
+		pong.type = FRAME_PONG;
+		pong.dsid = f->sid;
+		net_send_frame(n, l, &pong);
+		break;
+	}
+	case FRAME_PONG:
+		break;
+	case FRAME_BYE:
+		link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
+		return;
+	}
+	/* Any sign of life from a uvqq peer we thought gone. */
+	if (l->kind == PEER_UVQQ && l->state != PEER_ONLINE &&
+	    l->nick[0] != '\0') {
+		link_set_state(l, PEER_UVQQ, PEER_ONLINE);
+		link_pump(l);
+	}
+}
+
+static void
+on_text(struct net *n, struct link *l, const char *buf, size_t len)
+{
+	struct event	*ev;
+
+	if (l->kind == PEER_UVQQ && l->state == PEER_PROBING)
+		become_plain(l);	/* it answered our probe with text */
+	if ((ev = evq_new(EV_MESSAGE)) == NULL)
+		return;
+	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
+	ev->peer_kind = PEER_PLAIN;
+	if (event_set_nick(ev, l->nick[0] != '\0' ? l->nick : l->addrstr) ||
+	    utf8_sanitize(buf, len, &ev->text, NULL) != 0) {
+		evq_free(ev);
+		return;
+	}
+	evq_push(n->evq, ev);
+}
+
+static void
+on_datagram(struct net *n, const char *buf, size_t len,
+    const struct sockaddr *from)
+{
+	struct sockaddr_storage	 ss;
+	struct frame		 f;
+	struct link		*l;
+	int			 r, is_frame = proto_is_frame(buf, len);
+
+	memcpy(&ss, from, addr_len(from));
+	addr_normalize(&ss);
+	l = link_find(n, (struct sockaddr *)&ss);
+	if (is_frame) {
+		if ((r = proto_decode(buf, len, &f)) != 0) {
+			n->stats.malformed++;
+			return;
+		}
+		if (f.sid == n->sid) {
+			/* Our own frame came back: an echo server. */
+			if (l != NULL && l->state == PEER_PROBING)
+				become_plain(l);
+			return;
+		}
+		if (l == NULL) {
+			if ((l = link_new(n, (struct sockaddr *)&ss, PEER_UVQQ,
+			    PEER_PROBING)) == NULL)
+				return;
+			l->probe_deadline = uv_now(n->loop) + n->probe_ms;
+			link_arm_timer(l);
+		}
+		on_frame(n, l, &f);
+		return;
+	}
+	if (l == NULL) {
+		if ((l = link_new(n, (struct sockaddr *)&ss, PEER_PLAIN,
+		    PEER_ONLINE)) == NULL)
+			return;
+		/* One probe back, in case it is a uvqq that took us for plain. */
+		send_hello(n, l, FRAME_HELLO);
+	}
+	on_text(n, l, buf, len);
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct net	*n = h->data;
+
+	(void)suggested;
+	*buf = uv_buf_init(n->rxbuf, PROTO_MAX_DATAGRAM);
+}
+
+static void
+recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
+    const struct sockaddr *from, unsigned flags)
+{
+	struct net	*n = udp->data;
+
+	(void)buf;
+	if (nread < 0) {
+		/* ICMP errors and the like: never stop reading for them. */
+		return;
+	}
+	if (from == NULL || n->closing)
+		return;
+	if (flags & UV_UDP_PARTIAL) {
+		n->stats.malformed++;
+		return;
+	}
+	n->stats.datagrams_in++;
+	on_datagram(n, n->rxbuf, (size_t)nread, from);
+}
+
+/* Once per loop turn, after reading: one ACK per peer that needs one. */
+static void
+flush_cb(uv_check_t *check)
+{
+	struct net	*n = check->data;
+	struct link	*l;
+
+	while ((l = n->ack_list) != NULL) {
+		n->ack_list = l->ack_next;
+		link_send_ack(l);
+	}
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct net	*n = t->data;
+	struct link	*l;
+	uint64_t	 now = uv_now(n->loop);
+	struct frame	 ping;
+
+	for (l = n->links; l != NULL; l = l->next) {
+		if (l->kind != PEER_UVQQ || l->state == PEER_PROBING)
+			continue;
+		if (l->state == PEER_ONLINE &&
+		    now - l->last_heard >= 3 * (uint64_t)n->heartbeat_ms)
+			link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
+		if (now - l->last_sent >= n->heartbeat_ms) {
+			memset(&ping, 0, sizeof ping);
+			ping.type = FRAME_PING;
+			net_send_frame(n, l, &ping);
+		}
+	}
+}
+
+static void
+open_failed_close_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+int
+net_open(struct net **out, uv_loop_t *loop, struct evq *q,
+    const struct net_config *cfg)
+{
+	struct sockaddr_storage	 ss;
+	struct net		*n;
+	int			 namelen, r;
+	unsigned		 tick;
+
+	if (addr_from_host(cfg->bind, cfg->port, &ss) != 0)
+		return UV_EINVAL;
+	if ((n = calloc(1, sizeof *n)) == NULL)
+		return UV_ENOMEM;
+	n->loop = loop;
+	n->evq = q;
+	n->family = ss.ss_family;
+	n->heartbeat_ms = cfg->heartbeat_ms;
+	n->probe_ms = cfg->probe_ms;
+	snprintf(n->nick, sizeof n->nick, "%s", cfg->nick);
+	do {
+		if ((r = uv_random(NULL, NULL, &n->sid, sizeof n->sid, 0,
+		    NULL)) != 0) {
+			free(n);
+			return r;
+		}
+	} while (n->sid == 0);
+
+	if ((r = uv_udp_init(loop, &n->udp)) != 0) {
+		free(n);
+		return r;
+	}
+	n->udp.data = n;
+	n->pending_closes = 1;
+	if ((r = uv_udp_bind(&n->udp, (struct sockaddr *)&ss, 0)) != 0 ||
+	    (r = uv_udp_recv_start(&n->udp, alloc_cb, recv_cb)) != 0)
+		goto fail;
+	namelen = sizeof ss;
+	if ((r = uv_udp_getsockname(&n->udp, (struct sockaddr *)&ss,
+	    &namelen)) != 0 ||
+	    (r = addr_format((struct sockaddr *)&ss, n->local,
+	    sizeof n->local)) != 0)
+		goto fail;
+
+	uv_check_init(loop, &n->flush);
+	n->flush.data = n;
+	uv_check_start(&n->flush, flush_cb);
+	uv_timer_init(loop, &n->tick);
+	n->tick.data = n;
+	tick = n->heartbeat_ms / 2 < 1000 ? n->heartbeat_ms / 2 : 1000;
+	uv_timer_start(&n->tick, tick_cb, tick, tick);
+	n->pending_closes = 3;
+	*out = n;
+	return 0;
+
+fail:
+	/* Only the UDP handle is open; n goes once it has closed. */
+	uv_close((uv_handle_t *)&n->udp, open_failed_close_cb);
+	*out = NULL;
+	return r;
+}
+
+static void
+handle_close_cb(uv_handle_t *h)
+{
+	struct net	*n = h->data;
+
+	n->pending_closes--;
+	net_maybe_closed(n);
+}
+
+void
+net_close(struct net *n, void (*cb)(void *), void *arg)
+{
+	struct link	*l, *next;
+	struct frame	 bye;
+
+	n->closing = 1;
+	n->close_cb = cb;
+	n->close_arg = arg;
+	for (l = n->links; l != NULL; l = next) {
+		next = l->next;
+		if (l->kind == PEER_UVQQ && l->rsid != 0) {
+			memset(&bye, 0, sizeof bye);
+			bye.type = FRAME_BYE;
+			net_send_frame(n, l, &bye);
+		}
+		link_fail_all(l, "quit");
+		link_destroy(l);
+	}
+	uv_close((uv_handle_t *)&n->udp, handle_close_cb);
+	uv_close((uv_handle_t *)&n->flush, handle_close_cb);
+	uv_close((uv_handle_t *)&n->tick, handle_close_cb);
+}
+
+const char *
+net_local_addr(const struct net *n)
+{
+	return n->local;
+}
+
+uint64_t
+net_session_id(const struct net *n)
+{
+	return n->sid;
+}
+
+int
+net_peer_add(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if (link_find(n, sa) != NULL)
+		return 0;
+	if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
+		return UV_ENOMEM;
+	l->probe_deadline = uv_now(n->loop) + n->probe_ms;
+	send_hello(n, l, FRAME_HELLO);
+	link_arm_timer(l);
+	return 0;
+}
+
+int
+net_peer_forget(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) == NULL)
+		return UV_ENOENT;
+	link_fail_all(l, "closed");
+	uv_timer_stop(&l->timer);
+	link_destroy(l);
+	return 0;
+}
+
+int
+net_send(struct net *n, const struct sockaddr *sa, uint64_t id,
+    const char *text, size_t len)
+{
+	struct pending	*p;
+	struct link	*l;
+	int		 r;
+
+	if (len > PROTO_MAX_TEXT)
+		return UV_EMSGSIZE;
+	if ((l = link_find(n, sa)) == NULL) {
+		if ((r = net_peer_add(n, sa)) != 0)
+			return r;
+		l = link_find(n, sa);
+	}
+	if (l->kind == PEER_PLAIN) {
+		send_plain(n, l, text, len);
+		return 0;
+	}
+	if (l->state != PEER_PROBING) {
+		if ((r = link_queue(l, id, text, len)) != 0)
+			return r;
+		link_pump(l);
+		return 0;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL ||
+	    (p->text = malloc(len + 1)) == NULL) {
+		free(p);
+		return UV_ENOMEM;
+	}
+	memcpy(p->text, text, len);
+	p->len = len;
+	p->id = id;
+	*l->pend_tail = p;
+	l->pend_tail = &p->next;
+	return 0;
+}
+
+int
+net_set_nick(struct net *n, const char *nick)
+{
+	struct link	*l;
+
+	if (strlen(nick) > PROTO_NICK_MAX)
+		return UV_EINVAL;
+	snprintf(n->nick, sizeof n->nick, "%s", nick);
+	for (l = n->links; l != NULL; l = l->next) {
+		if (l->kind == PEER_UVQQ && l->rsid != 0)
+			send_hello(n, l, FRAME_HELLO);
+	}
+	return 0;
+}
+
+size_t
+net_outstanding(const struct net *n)
+{
+	const struct link	*l;
+	const struct pending	*p;
+	size_t			 count = 0;
+
+	for (l = n->links; l != NULL; l = l->next) {
+		count += l->tx_messages;
+		for (p = l->pend_head; p != NULL; p = p->next)
+			count++;
+	}
+	return count;
+}
+
+void
+net_fail_all(struct net *n, const char *reason)
+{
+	struct link	*l;
+
+	for (l = n->links; l != NULL; l = l->next)
+		link_fail_all(l, reason);
+}
+
+void
+net_get_stats(const struct net *n, struct net_stats *st)
+{
+	*st = n->stats;
+}

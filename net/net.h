@@ -1,0 +1,66 @@
+/*
+ * net.h: uvqq's transport. One UDP handle on the core's loop; peers are
+ * found by address; what happens on the wire comes back to the core as
+ * events on its queue (EV_PEER, EV_MESSAGE, EV_DELIVERED, EV_FAILED,
+ * EV_ERROR). Nothing here knows about terminals.
+ */
+#ifndef UVQQ_NET_H
+#define UVQQ_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <uv.h>
+
+#include "src/evq.h"
+
+struct net;
+
+struct net_config {
+	const char	*bind;		/* numeric address to bind */
+	int		 port;		/* 0: any free port */
+	const char	*nick;
+	unsigned	 heartbeat_ms;	/* PING interval; offline after 3 */
+	unsigned	 probe_ms;	/* silence after HELLO means plain */
+};
+
+struct net_stats {
+	uint64_t	 datagrams_in;
+	uint64_t	 datagrams_out;
+	uint64_t	 malformed;	/* frames that failed to decode */
+	uint64_t	 retransmits;
+	uint64_t	 dropped;	/* refused for lack of room */
+};
+
+/* Bind and start receiving. On failure nothing is left open. */
+int		 net_open(struct net **, uv_loop_t *, struct evq *,
+		     const struct net_config *);
+/* Send BYE to uvqq peers and close; cb runs once every handle is closed. */
+void		 net_close(struct net *, void (*cb)(void *), void *arg);
+
+/* The bound address, "ip:port", with the real port. */
+const char	*net_local_addr(const struct net *);
+uint64_t	 net_session_id(const struct net *);
+
+/* Start talking to addr: probe it unless it is already known. */
+int		 net_peer_add(struct net *, const struct sockaddr *);
+/* Forget addr: its outstanding messages fail with reason "closed". */
+int		 net_peer_forget(struct net *, const struct sockaddr *);
+/*
+ * Queue text (valid UTF-8, at most PROTO_MAX_TEXT bytes) for addr under
+ * the caller's message id. uvqq peers get it reliably and answer with
+ * EV_DELIVERED or EV_FAILED; plain peers get bare text datagrams.
+ */
+int		 net_send(struct net *, const struct sockaddr *, uint64_t id,
+		     const char *text, size_t len);
+/* Change the nick and tell every uvqq peer. */
+int		 net_set_nick(struct net *, const char *);
+
+/* Messages not yet delivered or failed, for a clean quit. */
+size_t		 net_outstanding(const struct net *);
+/* Give up on every outstanding message now. */
+void		 net_fail_all(struct net *, const char *reason);
+void		 net_get_stats(const struct net *, struct net_stats *);
+
+#endif

@@ -1,0 +1,357 @@
+/* proto.c: encoding and strict decoding of uvqq/1 frames. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "net/proto.h"
+#include "src/utf8.h"
+
+#define MAGIC		"uvqq/"
+#define MAGIC_LEN	5
+
+static const char *const type_names[] = {
+	[FRAME_HELLO] = "HELLO",
+	[FRAME_WELCOME] = "WELCOME",
+	[FRAME_MSG] = "MSG",
+	[FRAME_ACK] = "ACK",
+	[FRAME_PING] = "PING",
+	[FRAME_PONG] = "PONG",
+	[FRAME_BYE] = "BYE",
+};
+#define NTYPES	(sizeof type_names / sizeof type_names[0])
+
+const char *
+proto_type_name(enum frame_type t)
+{
+	return (size_t)t < NTYPES ? type_names[t] : "?";
+}
+
+int
+proto_is_frame(const char *buf, size_t len)
+{
+	return len > MAGIC_LEN && memcmp(buf, MAGIC, MAGIC_LEN) == 0 &&
+	    buf[MAGIC_LEN] >= '0' && buf[MAGIC_LEN] <= '9';
+}
+
+/* Parse an unsigned decimal that fills [s, end) exactly. */
+static int
+parse_u64(const char *s, const char *end, uint64_t *out)
+{
+	uint64_t	 v = 0;
+
+	if (s == end || end - s > 20)
+		return UV_EINVAL;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return UV_EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return UV_EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_hex64(const char *s, const char *end, uint64_t *out)
+{
+	uint64_t	 v = 0;
+	int		 d;
+
+	if (end - s != 16)
+		return UV_EINVAL;
+	for (; s < end; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else
+			return UV_EINVAL;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode a nick; it must come out as valid UTF-8 without controls. */
+static int
+parse_nick(const char *s, const char *end, char *out)
+{
+	size_t	 n = 0;
+	int	 hi, lo;
+
+	for (; s < end; s++) {
+		if (n >= PROTO_NICK_MAX)
+			return UV_EINVAL;
+		if (*s == '%') {
+			if (end - s < 3 || (hi = hexval(s[1])) < 0 ||
+			    (lo = hexval(s[2])) < 0)
+				return UV_EINVAL;
+			out[n++] = (char)(hi << 4 | lo);
+			s += 2;
+		} else
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	if (n == 0 || !utf8_valid(out, n))
+		return UV_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			return UV_EINVAL;
+	}
+	return 0;
+}
+
+static int
+parse_frag(const char *s, const char *end, struct frame *f)
+{
+	const char	*slash;
+	uint64_t	 i, n;
+
+	if ((slash = memchr(s, '/', (size_t)(end - s))) == NULL)
+		return UV_EINVAL;
+	if (parse_u64(s, slash, &i) != 0 || parse_u64(slash + 1, end, &n) != 0)
+		return UV_EINVAL;
+	if (n == 0 || n > PROTO_MAX_FRAGMENTS || i >= n)
+		return UV_EINVAL;
+	f->frag = (unsigned)i;
+	f->nfrags = (unsigned)n;
+	return 0;
+}
+
+static int
+parse_sack(const char *s, const char *end, struct frame *f)
+{
+	const char	*comma, *dash;
+	struct sack_range *r;
+
+	while (s < end) {
+		if (f->nsack == PROTO_MAX_SACK)
+			return UV_EINVAL;
+		if ((comma = memchr(s, ',', (size_t)(end - s))) == NULL)
+			comma = end;
+		r = &f->sack[f->nsack++];
+		if ((dash = memchr(s, '-', (size_t)(comma - s))) != NULL) {
+			if (parse_u64(s, dash, &r->first) != 0 ||
+			    parse_u64(dash + 1, comma, &r->last) != 0)
+				return UV_EINVAL;
+		} else {
+			if (parse_u64(s, comma, &r->first) != 0)
+				return UV_EINVAL;
+			r->last = r->first;
+		}
+		if (r->last < r->first)
+			return UV_EINVAL;
+		s = comma == end ? end : comma + 1;
+	}
+	return 0;
+}
+
+/* Keys a frame type must carry, as a string of key letters. */
+static const char *
+required_keys(enum frame_type t)
+{
+	switch (t) {
+	case FRAME_HELLO:
+		return "sn";
+	case FRAME_WELCOME:
+		return "sdn";
+	case FRAME_MSG:
+		return "sqbmf";
+	case FRAME_ACK:
+	case FRAME_PONG:
+		return t == FRAME_ACK ? "sda" : "sd";
+	case FRAME_PING:
+	case FRAME_BYE:
+		return "s";
+	}
+	return "";
+}
+
+static int
+parse_field(char key, const char *v, const char *end, struct frame *f)
+{
+	switch (key) {
+	case 's':
+		return parse_hex64(v, end, &f->sid);
+	case 'd':
+		return parse_hex64(v, end, &f->dsid);
+	case 'n':
+		return parse_nick(v, end, f->nick);
+	case 'q':
+		return parse_u64(v, end, &f->seq);
+	case 'b':
+		return parse_u64(v, end, &f->base);
+	case 'm':
+		return parse_u64(v, end, &f->msgid);
+	case 'f':
+		return parse_frag(v, end, f);
+	case 'a':
+		return parse_u64(v, end, &f->ack);
+	case 'k':
+		return parse_sack(v, end, f);
+	}
+	return 0;	/* unknown keys are for later versions */
+}
+
+int
+proto_decode(const char *buf, size_t len, struct frame *f)
+{
+	const char	*p, *eol, *tok, *sp, *eq;
+	char		 seen[26] = { 0 };
+	const char	*req;
+	uint64_t	 version;
+	size_t		 t;
+
+	memset(f, 0, sizeof *f);
+	if (!proto_is_frame(buf, len))
+		return UV_EINVAL;
+	if ((eol = memchr(buf, '\n', len)) == NULL)
+		eol = buf + len;
+	p = buf + MAGIC_LEN;
+	if ((sp = memchr(p, ' ', (size_t)(eol - p))) == NULL)
+		return UV_EINVAL;
+	if (parse_u64(p, sp, &version) != 0)
+		return UV_EINVAL;
+	if (version != PROTO_VERSION)
+		return UV_EPROTONOSUPPORT;
+
+	tok = sp + 1;
+	if ((sp = memchr(tok, ' ', (size_t)(eol - tok))) == NULL)
+		sp = eol;
+	for (t = 0; t < NTYPES; t++) {
+		if (strlen(type_names[t]) == (size_t)(sp - tok) &&
+		    memcmp(type_names[t], tok, (size_t)(sp - tok)) == 0)
+			break;
+	}
+	if (t == NTYPES)
+		return UV_EINVAL;
+	f->type = (enum frame_type)t;
+
+	for (tok = sp; tok < eol; tok = sp) {
+		tok++;			/* the space */
+		if ((sp = memchr(tok, ' ', (size_t)(eol - tok))) == NULL)
+			sp = eol;
+		if (sp == tok)
+			continue;	/* tolerate double spaces */
+		if ((eq = memchr(tok, '=', (size_t)(sp - tok))) == NULL)
+			return UV_EINVAL;
+		if (eq - tok != 1 || tok[0] < 'a' || tok[0] > 'z')
+			continue;	/* a longer key: a later version's */
+		if (seen[tok[0] - 'a']++)
+			return UV_EINVAL;
+		if (parse_field(tok[0], eq + 1, sp, f) != 0)
+			return UV_EINVAL;
+	}
+	for (req = required_keys(f->type); *req != '\0'; req++) {
+		if (!seen[*req - 'a'])
+			return UV_EINVAL;
+	}
+	/* Far below 2^64, so seq + window arithmetic cannot wrap. */
+	if (f->seq > PROTO_MAX_SEQ || f->base > PROTO_MAX_SEQ ||
+	    f->ack > PROTO_MAX_SEQ)
+		return UV_EINVAL;
+	if (f->type == FRAME_MSG && (f->seq < f->base || f->base == 0))
+		return UV_EINVAL;
+	if (eol < buf + len) {
+		f->body = eol + 1;
+		f->bodylen = (size_t)(buf + len - f->body);
+	}
+	if (f->type == FRAME_MSG && f->bodylen > PROTO_SEGMENT_BODY)
+		return UV_EINVAL;
+	return 0;
+}
+
+/* Append printf output to buf at *off, failing when it does not fit. */
+static int
+append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (*off >= size)
+		return UV_ENOBUFS;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, size - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *off)
+		return UV_ENOBUFS;
+	*off += (size_t)n;
+	return 0;
+}
+
+static int
+append_nick(char *buf, size_t size, size_t *off, const char *nick)
+{
+	const unsigned char	*p;
+	int			 r = 0;
+
+	for (p = (const unsigned char *)nick; *p != '\0' && r == 0; p++) {
+		if (*p <= ' ' || *p == '%' || *p == '=' || *p == 0x7f)
+			r = append(buf, size, off, "%%%02X", *p);
+		else
+			r = append(buf, size, off, "%c", *p);
+	}
+	return r;
+}
+
+int
+proto_encode(const struct frame *f, char *buf, size_t size)
+{
+	const char	*keys = required_keys(f->type);
+	size_t		 off = 0;
+	unsigned	 i;
+	int		 r;
+
+	r = append(buf, size, &off, "uvqq/%d %s s=%016" PRIx64, PROTO_VERSION,
+	    proto_type_name(f->type), f->sid);
+	if (r == 0 && (strchr(keys, 'd') != NULL || f->dsid != 0))
+		r = append(buf, size, &off, " d=%016" PRIx64, f->dsid);
+	if (r == 0 && strchr(keys, 'n') != NULL) {
+		r = append(buf, size, &off, " n=");
+		if (r == 0)
+			r = append_nick(buf, size, &off, f->nick);
+	}
+	if (r == 0 && f->type == FRAME_MSG)
+		r = append(buf, size, &off, " q=%" PRIu64 " b=%" PRIu64
+		    " m=%" PRIu64 " f=%u/%u", f->seq, f->base, f->msgid,
+		    f->frag, f->nfrags);
+	if (r == 0 && f->type == FRAME_ACK) {
+		r = append(buf, size, &off, " a=%" PRIu64, f->ack);
+		for (i = 0; r == 0 && i < f->nsack; i++) {
+			r = append(buf, size, &off, "%s%" PRIu64,
+			    i == 0 ? " k=" : ",", f->sack[i].first);
+			if (r == 0 && f->sack[i].last != f->sack[i].first)
+				r = append(buf, size, &off, "-%" PRIu64,
+				    f->sack[i].last);
+		}
+	}
+	if (r == 0 && f->body != NULL) {
+		if (size - off < f->bodylen + 1)
+			return UV_ENOBUFS;
+		buf[off++] = '\n';
+		memcpy(buf + off, f->body, f->bodylen);
+		off += f->bodylen;
+	}
+	return r != 0 ? r : (int)off;
+}

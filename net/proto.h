@@ -1,0 +1,73 @@
+/*
+ * proto.h: uvqq's wire format, version 1. Every datagram is UTF-8 text:
+ *
+ *	uvqq/1 TYPE key=value key=value ...\n
+ *	body
+ *
+ * The header line starts with "uvqq/" and the protocol version; keys are
+ * single letters, unknown keys are ignored so later versions can add
+ * fields. The body, after the first newline, is raw UTF-8 text. See
+ * README.md ("Wire protocol") for the meaning of each type and field.
+ */
+#ifndef UVQQ_PROTO_H
+#define UVQQ_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/evq.h"
+
+#define PROTO_VERSION		1
+#define PROTO_MAX_DATAGRAM	65507	/* largest UDP payload over IPv4 */
+#define PROTO_SEGMENT_BODY	1100	/* MSG body bytes per datagram */
+#define PROTO_MAX_FRAGMENTS	64	/* 64 * 1100 > 64 KiB of text */
+#define PROTO_MAX_TEXT		UVQQ_MAX_TEXT
+#define PROTO_NICK_MAX		64	/* bytes */
+#define PROTO_MAX_SACK		16	/* ranges in one ACK */
+#define PROTO_PLAIN_CHUNK	1024	/* the seed reads with recvfrom(1024) */
+#define PROTO_MAX_SEQ		(UINT64_C(1) << 53)
+
+enum frame_type {
+	FRAME_HELLO,	/* s n [d]: start or refresh a session; body = for humans */
+	FRAME_WELCOME,	/* s d n: answer to HELLO */
+	FRAME_MSG,	/* s q b m f: one segment of a message; body = text */
+	FRAME_ACK,	/* s d a [k]: cumulative and selective acknowledgement */
+	FRAME_PING,	/* s: heartbeat */
+	FRAME_PONG,	/* s d: heartbeat answer */
+	FRAME_BYE,	/* s: the sender is leaving */
+};
+
+struct sack_range {
+	uint64_t	 first;
+	uint64_t	 last;
+};
+
+struct frame {
+	enum frame_type	 type;
+	uint64_t	 sid;		/* s: sender's session id */
+	uint64_t	 dsid;		/* d: receiver's session id, 0 if absent */
+	char		 nick[PROTO_NICK_MAX + 1];	/* n */
+	uint64_t	 seq;		/* q: segment number in sender's stream */
+	uint64_t	 base;		/* b: lowest segment still outstanding */
+	uint64_t	 msgid;		/* m: sender's message id */
+	unsigned	 frag;		/* f=frag/nfrags */
+	unsigned	 nfrags;
+	uint64_t	 ack;		/* a: every segment <= ack was received */
+	struct sack_range sack[PROTO_MAX_SACK];	/* k=5-7,9 */
+	unsigned	 nsack;
+	const char	*body;		/* points into the decoded datagram */
+	size_t		 bodylen;
+};
+
+/* Whether a datagram is meant as a uvqq frame (any version). */
+int		 proto_is_frame(const char *buf, size_t len);
+/*
+ * Decode a datagram. Returns 0, UV_EPROTONOSUPPORT for another protocol
+ * version, or UV_EINVAL for anything malformed.
+ */
+int		 proto_decode(const char *buf, size_t len, struct frame *f);
+/* Encode into buf; returns the length, or UV_ENOBUFS. */
+int		 proto_encode(const struct frame *f, char *buf, size_t size);
+const char	*proto_type_name(enum frame_type);
+
+#endif

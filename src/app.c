@@ -1,0 +1,515 @@
+/*
+ * app.c: the core. It owns the queue and drains it: lines typed in a front
+ * end become commands or messages, what net/ reports updates the peer
+ * list, and everything worth showing goes on to the front end.
+ */
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/addr.h"
+#include "net/net.h"
+#include "net/proto.h"
+#include "src/app.h"
+#include "src/cmd.h"
+#include "src/utf8.h"
+#include "ui/ui.h"
+
+/* A /peer whose host name is being looked up. */
+struct resolve {
+	uv_getaddrinfo_t	 req;
+	struct app		*app;
+	char			*text;	/* as typed */
+	char			*name;
+	int			 port;
+};
+
+static void	 app_on_event(void *, struct event *);
+static void	 app_finish_cb(uv_timer_t *);
+
+static void
+emit(struct app *app, enum ev_kind kind, const char *fmt, va_list ap)
+{
+	struct event	*ev;
+
+	if ((ev = evq_new(kind)) == NULL)
+		return;
+	if (vasprintf(&ev->text, fmt, ap) < 0) {
+		ev->text = NULL;
+		evq_free(ev);
+		return;
+	}
+	evq_push(&app->evq, ev);
+}
+
+void
+app_info(struct app *app, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	emit(app, EV_INFO, fmt, ap);
+	va_end(ap);
+}
+
+static void
+app_error(struct app *app, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+app_error(struct app *app, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	emit(app, EV_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+void
+app_default_nick(char *buf, size_t len)
+{
+	struct passwd	*pw;
+	const char	*s = getenv("USER");
+
+	if (s == NULL || *s == '\0' || app_valid_name(s, &(const char *){0}))
+		s = (pw = getpwuid(getuid())) != NULL ? pw->pw_name : NULL;
+	if (s == NULL || *s == '\0')
+		s = "anon";
+	snprintf(buf, len, "%s", s);
+	/* A login name too long for a nick keeps its first characters. */
+	buf[utf8_cut(buf, strlen(buf), PROTO_NICK_MAX)] = '\0';
+}
+
+int
+app_valid_name(const char *name, const char **cause)
+{
+	size_t		 len = strlen(name), i, n, chars = 0;
+	uint32_t	 cp;
+
+	if (len == 0) {
+		*cause = "must not be empty";
+		return UV_EINVAL;
+	}
+	for (i = 0; i < len; i += n, chars++) {
+		if ((n = utf8_decode(name + i, len - i, &cp)) == 0) {
+			*cause = "must be valid UTF-8";
+			return UV_EINVAL;
+		}
+		if (cp <= ' ' || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+		    cp == 0x3000) {
+			*cause = "must not contain spaces or control characters";
+			return UV_EINVAL;
+		}
+	}
+	if (chars > APP_NICK_MAX || len > PROTO_NICK_MAX) {
+		*cause = "is too long (32 characters at most)";
+		return UV_EINVAL;
+	}
+	return 0;
+}
+
+int
+app_init(struct app *app, uv_loop_t *loop, const struct app_options *opts,
+    struct ui *ui)
+{
+	int	 r;
+
+	memset(app, 0, sizeof *app);
+	app->loop = loop;
+	app->opts = *opts;
+	app->ui = ui;
+	app->next_id = 1;
+	snprintf(app->nick, sizeof app->nick, "%s", opts->nick);
+	if ((r = evq_init(&app->evq, loop, app_on_event, app)) != 0)
+		return r;
+	return uv_timer_init(loop, &app->linger);
+}
+
+static struct peer *
+app_peer_for(struct app *app, const char *addrstr)
+{
+	struct sockaddr_storage	 ss;
+	struct peer		*p;
+	const char		*why;
+
+	if ((p = peer_find_by_addrstr(&app->peers, addrstr)) != NULL)
+		return p;
+	if (addr_parse(addrstr, &ss, &why) != 0)
+		return NULL;
+	return peer_add(&app->peers, (struct sockaddr *)&ss, addrstr);
+}
+
+/* Add (or find) the peer at a numeric address and make it current. */
+static int
+app_peer_open_addr(struct app *app, const struct sockaddr *sa,
+    const char *name, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	struct peer		*p, *other;
+	char			 addrstr[EV_ADDRLEN];
+	int			 r;
+
+	memcpy(&ss, sa, addr_len(sa));
+	addr_normalize(&ss);
+	if ((r = addr_format((struct sockaddr *)&ss, addrstr,
+	    sizeof addrstr)) != 0)
+		return cmd_error(cause, r, "/peer: %s", uv_strerror(r));
+	if (name != NULL && (other = peer_find(&app->peers, name)) != NULL &&
+	    strcmp(other->addrstr, addrstr) != 0)
+		return cmd_error(cause, UV_EEXIST, "/peer: the name %s is "
+		    "taken by %s", name, other->addrstr);
+	if ((p = app_peer_for(app, addrstr)) == NULL)
+		return cmd_error(cause, UV_ENOMEM, "/peer: out of memory");
+	if (name != NULL && peer_set_name(p, name) != 0)
+		return cmd_error(cause, UV_ENOMEM, "/peer: out of memory");
+	if ((r = net_peer_add(app->net, (struct sockaddr *)&ss)) != 0) {
+		if (p->state == PEER_PROBING && p != app->current)
+			peer_remove(&app->peers, p);
+		return cmd_error(cause, r, "/peer %s: %s", addrstr,
+		    uv_strerror(r));
+	}
+	app->current = p;
+	app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
+	return 0;
+}
+
+static void
+resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct resolve		*rs = req->data;
+	struct app		*app = rs->app;
+	struct addrinfo		*ai;
+	char			*cause = NULL;
+
+	if (status != 0 || app->quitting) {
+		if (status != UV_ECANCELED && !app->quitting)
+			app_error(app, "/peer %s: cannot resolve: %s", rs->text,
+			    uv_strerror(status));
+	} else {
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			((struct sockaddr_in *)ai->ai_addr)->sin_port =
+			    htons((uint16_t)rs->port);
+			if (app_peer_open_addr(app, ai->ai_addr, rs->name,
+			    &cause) == 0)
+				break;
+			/* Try the next address; report the last failure. */
+			if (ai->ai_next != NULL) {
+				free(cause);
+				cause = NULL;
+			}
+		}
+		if (cause != NULL)
+			app_error(app, "%s", cause);
+	}
+	free(cause);
+	uv_freeaddrinfo(res);
+	free(rs->text);
+	free(rs->name);
+	free(rs);
+}
+
+int
+app_peer_open(struct app *app, const char *text, const char *name,
+    char **cause)
+{
+	struct sockaddr_storage	 ss;
+	struct addrinfo		 hints;
+	struct resolve		*rs;
+	struct peer		*p;
+	const char		*why;
+	char			 host[ADDR_HOSTLEN];
+	int			 port, r;
+
+	if (name != NULL && app_valid_name(name, &why) != 0)
+		return cmd_error(cause, UV_EINVAL, "/peer: the name %s", why);
+	/* A peer we know, by name, nick or address: select it. */
+	if ((p = peer_find(&app->peers, text)) != NULL) {
+		if (name != NULL && peer_set_name(p, name) != 0)
+			return cmd_error(cause, UV_ENOMEM, "out of memory");
+		app->current = p;
+		app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
+		return 0;
+	}
+	if (addr_split(text, host, sizeof host, &port, &why) != 0)
+		return cmd_error(cause, UV_EINVAL, "/peer %s: %s (expected "
+		    "ip:port, [ipv6]:port, host:port or a peer's name)", text,
+		    why);
+	if (addr_from_host(host, port, &ss) == 0)
+		return app_peer_open_addr(app, (struct sockaddr *)&ss, name,
+		    cause);
+
+	if ((rs = calloc(1, sizeof *rs)) == NULL ||
+	    (rs->text = strdup(text)) == NULL ||
+	    (name != NULL && (rs->name = strdup(name)) == NULL)) {
+		if (rs != NULL)
+			free(rs->text);
+		free(rs);
+		return cmd_error(cause, UV_ENOMEM, "out of memory");
+	}
+	rs->app = app;
+	rs->port = port;
+	rs->req.data = rs;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((r = uv_getaddrinfo(app->loop, &rs->req, resolve_cb, host, NULL,
+	    &hints)) != 0) {
+		free(rs->text);
+		free(rs->name);
+		free(rs);
+		return cmd_error(cause, r, "/peer %s: cannot resolve: %s",
+		    text, uv_strerror(r));
+	}
+	return 0;
+}
+
+int
+app_send(struct app *app, struct peer *p, const char *text, char **cause)
+{
+	struct event	*ev;
+	size_t		 len = strlen(text);
+	uint64_t	 id;
+	int		 r;
+
+	if (len > PROTO_MAX_TEXT)
+		return cmd_error(cause, UV_EMSGSIZE, "message too long (%zu "
+		    "bytes; at most %d)", len, PROTO_MAX_TEXT);
+	id = app->next_id++;
+	if ((r = net_send(app->net, (struct sockaddr *)&p->addr, id, text,
+	    len)) != 0)
+		return cmd_error(cause, r, "cannot send to %s: %s",
+		    p->addrstr, uv_strerror(r));
+	if ((ev = evq_new(EV_SENT)) == NULL)
+		return 0;
+	memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+	ev->id = id;
+	ev->peer_kind = p->kind;
+	if (event_set_text(ev, text, len) != 0 ||
+	    event_set_nick(ev, app->nick) != 0) {
+		evq_free(ev);
+		return 0;
+	}
+	evq_push(&app->evq, ev);
+	return 0;
+}
+
+int
+app_set_nick(struct app *app, const char *nick, char **cause)
+{
+	const char	*why;
+	int		 r;
+
+	if (app_valid_name(nick, &why) != 0)
+		return cmd_error(cause, UV_EINVAL, "/nick: the nick %s", why);
+	if ((r = net_set_nick(app->net, nick)) != 0)
+		return cmd_error(cause, r, "/nick: %s", uv_strerror(r));
+	snprintf(app->nick, sizeof app->nick, "%s", nick);
+	app_info(app, "you are now known as %s", nick);
+	return 0;
+}
+
+int
+app_peer_close(struct app *app, struct peer *p)
+{
+	struct event	*ev;
+
+	net_peer_forget(app->net, (struct sockaddr *)&p->addr);
+	if ((ev = evq_new(EV_CLOSED)) != NULL) {
+		memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+		evq_push(&app->evq, ev);
+	}
+	app_info(app, "forgot %s (%s)", peer_label(p), p->addrstr);
+	if (app->current == p)
+		app->current = NULL;
+	peer_remove(&app->peers, p);
+	return 0;
+}
+
+/* One line from a front end: a command, or text for the current peer. */
+static void
+app_input(struct app *app, const char *line)
+{
+	char	*cause = NULL;
+	int	 r;
+
+	if (!utf8_valid(line, strlen(line))) {
+		app_error(app, "input is not valid UTF-8; line ignored");
+		return;
+	}
+	if (line[0] == '\0')
+		return;
+	if (line[0] == '/' && line[1] != '/')
+		r = cmd_execute(app, line, &cause);
+	else if (app->current == NULL)
+		r = cmd_error(&cause, UV_EINVAL, "no current peer: add one "
+		    "with /peer ADDR, or use /msg PEER TEXT");
+	else
+		r = app_send(app, app->current, line[0] == '/' ? line + 1 :
+		    line, &cause);
+	if (r != 0)
+		app_error(app, "%s", cause != NULL ? cause : uv_strerror(r));
+	free(cause);
+}
+
+/* Keep the core's peer list in step with net/ and name the peer. */
+static void
+app_track_peer(struct app *app, struct event *ev)
+{
+	struct peer	*p;
+
+	if ((p = app_peer_for(app, ev->peer)) == NULL)
+		return;
+	if (ev->kind == EV_PEER) {
+		p->kind = ev->peer_kind;
+		p->state = ev->state;
+		if (ev->nick != NULL)
+			peer_set_nick(p, ev->nick);
+	}
+	if (p->name != NULL && ev->name == NULL)
+		ev->name = strdup(p->name);
+}
+
+static void
+app_check_done(struct app *app)
+{
+	if (app->quitting && !app->finished && net_outstanding(app->net) == 0)
+		uv_timer_start(&app->linger, app_finish_cb, 0, 0);
+}
+
+static void
+app_on_event(void *arg, struct event *ev)
+{
+	struct app	*app = arg;
+
+	switch (ev->kind) {
+	case EV_INPUT:
+		if (!app->quitting)
+			app_input(app, ev->text != NULL ? ev->text : "");
+		return;
+	case EV_INPUT_EOF:
+		app_quit(app, APP_LINGER_MS);
+		return;
+	case EV_PEER:
+	case EV_MESSAGE:
+	case EV_SENT:
+	case EV_DELIVERED:
+	case EV_FAILED:
+		app_track_peer(app, ev);
+		break;
+	default:
+		break;
+	}
+	if (!app->finished)
+		app->ui->on_event(app->ui, ev);
+	if (ev->kind == EV_DELIVERED || ev->kind == EV_FAILED)
+		app_check_done(app);
+}
+
+static void
+signal_cb(uv_signal_t *sig, int signum)
+{
+	struct app	*app = sig->data;
+
+	(void)signum;
+	/* A second signal while waiting: leave now. */
+	app_quit(app, app->quitting ? 0 : APP_LINGER_SIGNAL_MS);
+}
+
+static void
+app_closed_cb(void *arg)
+{
+	(void)arg;
+}
+
+static void
+app_finish_cb(uv_timer_t *t)
+{
+	struct app	*app = t->data;
+	size_t		 i;
+
+	if (app->finished)
+		return;
+	if (net_outstanding(app->net) > 0)
+		net_fail_all(app->net, "quit before delivery");
+	evq_drain(&app->evq);
+	app->finished = 1;
+	net_close(app->net, app_closed_cb, app);
+	app->net = NULL;
+	/* What net_close reported reaches nobody now; the front end is done. */
+	app->ui->stop(app->ui);
+	for (i = 0; i < sizeof app->signals / sizeof app->signals[0]; i++)
+		uv_close((uv_handle_t *)&app->signals[i], NULL);
+	uv_close((uv_handle_t *)&app->linger, NULL);
+	evq_close(&app->evq);
+}
+
+void
+app_quit(struct app *app, unsigned linger_ms)
+{
+	if (app->finished)
+		return;
+	app->linger.data = app;
+	if (!app->quitting) {
+		app->quitting = 1;
+		uv_timer_start(&app->linger, app_finish_cb, linger_ms, 0);
+	} else if (linger_ms < uv_timer_get_due_in(&app->linger))
+		uv_timer_start(&app->linger, app_finish_cb, linger_ms, 0);
+	app_check_done(app);
+}
+
+int
+app_start(struct app *app, const char **cause)
+{
+	static const int	 signums[] = { SIGINT, SIGTERM, SIGHUP };
+	struct net_config	 cfg;
+	struct event		*ev;
+	char			*err = NULL;
+	size_t			 i;
+	int			 r;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.bind = app->opts.bind;
+	cfg.port = app->opts.port;
+	cfg.nick = app->nick;
+	cfg.heartbeat_ms = app->opts.heartbeat_ms;
+	cfg.probe_ms = app->opts.probe_ms;
+	if ((r = net_open(&app->net, app->loop, &app->evq, &cfg)) != 0) {
+		*cause = "cannot bind";
+		return r;
+	}
+	for (i = 0; i < sizeof signums / sizeof signums[0]; i++) {
+		uv_signal_init(app->loop, &app->signals[i]);
+		app->signals[i].data = app;
+		uv_signal_start(&app->signals[i], signal_cb, signums[i]);
+	}
+	if ((r = app->ui->start(app->ui, app->loop, &app->evq)) != 0) {
+		*cause = "cannot start the front end";
+		app->linger.data = app;
+		app->quitting = 1;
+		app_finish_cb(&app->linger);
+		return r;
+	}
+	if ((ev = evq_new(EV_READY)) != NULL) {
+		snprintf(ev->peer, sizeof ev->peer, "%s",
+		    net_local_addr(app->net));
+		if (event_set_nick(ev, app->nick) != 0)
+			evq_free(ev);
+		else
+			evq_push(&app->evq, ev);
+	}
+	for (i = 0; i < (size_t)app->opts.npeers; i++) {
+		if (app_peer_open(app, app->opts.peers[i], NULL, &err) != 0)
+			app_error(app, "%s", err != NULL ? err : "bad peer");
+		free(err);
+		err = NULL;
+	}
+	/* The first PEER on the command line is the one to talk to. */
+	if (app->opts.npeers > 1 && app->peers.head != NULL)
+		app->current = app->peers.head;
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* app.h: the application state and the core's interface to commands. */
+#ifndef UVQQ_APP_H
+#define UVQQ_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <uv.h>
+
+#include "src/evq.h"
+#include "src/peer.h"
+
+#define UVQQ_VERSION		"0.1.0"
+#define APP_NICK_MAX		32	/* characters */
+#define APP_LINGER_MS		3000	/* /quit or EOF: wait for delivery */
+#define APP_LINGER_SIGNAL_MS	500	/* SIGINT, SIGTERM, SIGHUP */
+
+struct net;
+struct ui;
+
+struct app_options {
+	const char	*bind;		/* numeric address */
+	int		 port;
+	char		 nick[128];
+	int		 headless;
+	unsigned	 heartbeat_ms;
+	unsigned	 probe_ms;
+	char		**peers;	/* PEER arguments */
+	int		 npeers;
+};
+
+struct app {
+	uv_loop_t		*loop;
+	struct app_options	 opts;
+	struct evq		 evq;		/* net and ui talk through it */
+	struct net		*net;
+	struct ui		*ui;
+	struct peer_list	 peers;
+	struct peer		*current;	/* where plain text goes */
+	char			 nick[128];
+	uint64_t		 next_id;	/* of our next message */
+	uv_signal_t		 signals[3];
+	uv_timer_t		 linger;	/* quit: wait, then finish */
+	int			 quitting;
+	int			 finished;
+	int			 exit_code;
+};
+
+int	 app_init(struct app *, uv_loop_t *, const struct app_options *,
+	     struct ui *);
+/* Bind, start the front end, add the PEER arguments. */
+int	 app_start(struct app *, const char **cause);
+/* Leave once every outstanding message is delivered or failed, or after
+ * linger_ms, whichever is first. */
+void	 app_quit(struct app *, unsigned linger_ms);
+
+/* What commands call. Each returns 0 or a negative code with *cause. */
+int	 app_peer_open(struct app *, const char *addr, const char *name,
+	     char **cause);
+int	 app_send(struct app *, struct peer *, const char *text,
+	     char **cause);
+int	 app_set_nick(struct app *, const char *nick, char **cause);
+int	 app_peer_close(struct app *, struct peer *);
+void	 app_info(struct app *, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+
+/* Validate a nick or peer name: 1-32 printable characters, no spaces. */
+int	 app_valid_name(const char *name, const char **cause);
+/* Default nick: the login name. */
+void	 app_default_nick(char *buf, size_t len);
+
+#endif

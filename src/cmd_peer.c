@@ -1,0 +1,104 @@
+/* cmd_peer.c: /peer, /msg, /peers and /close. */
+#include <stdio.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "src/app.h"
+#include "src/cmd.h"
+
+static int
+cmd_peer_exec(struct app *app, int argc, char **argv, char **cause)
+{
+	return app_peer_open(app, argv[0], argc > 1 ? argv[1] : NULL, cause);
+}
+
+static int
+cmd_msg_exec(struct app *app, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+
+	(void)argc;
+	if ((p = peer_find(&app->peers, argv[0])) == NULL)
+		return cmd_error(cause, UV_ENOENT, "/msg: no peer called %s "
+		    "(add it with /peer ADDR)", argv[0]);
+	return app_send(app, p, argv[1], cause);
+}
+
+static int
+cmd_peers_exec(struct app *app, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	if (app->peers.head == NULL) {
+		app_info(app, "no peers yet: add one with /peer ADDR [NAME]");
+		return 0;
+	}
+	for (p = app->peers.head; p != NULL; p = p->next) {
+		app_info(app, "%c %s%s%s%s%s %s %s",
+		    p == app->current ? '*' : ' ', p->addrstr,
+		    p->name != NULL ? " name=" : "",
+		    p->name != NULL ? p->name : "",
+		    p->nick != NULL ? " nick=" : "",
+		    p->nick != NULL ? p->nick : "",
+		    peer_kind_name(p->kind), peer_state_name(p->state));
+	}
+	return 0;
+}
+
+static int
+cmd_close_exec(struct app *app, int argc, char **argv, char **cause)
+{
+	struct peer	*p;
+
+	if (argc == 0) {
+		if ((p = app->current) == NULL)
+			return cmd_error(cause, UV_EINVAL, "/close: no current "
+			    "peer; usage: /close PEER");
+	} else if ((p = peer_find(&app->peers, argv[0])) == NULL)
+		return cmd_error(cause, UV_ENOENT, "/close: no peer called %s",
+		    argv[0]);
+	return app_peer_close(app, p);
+}
+
+const struct cmd_entry cmd_peer_entry = {
+	.name = "peer",
+	.args = "ADDR [NAME]",
+	.help = "add a peer (ip:port, [ipv6]:port or host:port) or select a "
+	    "known one, and talk to it",
+	.min_args = 1,
+	.max_args = 2,
+	.exec = cmd_peer_exec,
+};
+
+const struct cmd_entry cmd_msg_entry = {
+	.name = "msg",
+	.args = "PEER TEXT",
+	.help = "send TEXT to PEER (name, nick or address) without switching",
+	.min_args = 2,
+	.max_args = 2,
+	.flags = CMD_REST,
+	.exec = cmd_msg_exec,
+};
+
+const struct cmd_entry cmd_peers_entry = {
+	.name = "peers",
+	.args = "",
+	.help = "list peers: address, name, nick, kind and state",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_peers_exec,
+};
+
+const struct cmd_entry cmd_close_entry = {
+	.name = "close",
+	.args = "[PEER]",
+	.help = "forget a peer (the current one by default); "
+	    "its undelivered messages fail",
+	.min_args = 0,
+	.max_args = 1,
+	.exec = cmd_close_exec,
+};

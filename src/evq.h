@@ -1,0 +1,90 @@
+/* evq.h: the typed event queue that joins net/, ui/ and the core. */
+#ifndef UVQQ_EVQ_H
+#define UVQQ_EVQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+/* Longest formatted address: "[" + IPv6 text + "]:" + port. */
+#define EV_ADDRLEN	64
+/* The longest message, in bytes of UTF-8. */
+#define UVQQ_MAX_TEXT	65536
+
+enum ev_kind {
+	EV_INPUT,	/* ui -> core: one line typed (text) */
+	EV_INPUT_EOF,	/* ui -> core: the input is closed */
+	EV_READY,	/* core -> ui: bound (peer = local address, nick) */
+	EV_PEER,	/* net -> core -> ui: a peer was added or changed */
+	EV_CLOSED,	/* core -> ui: a peer was forgotten */
+	EV_MESSAGE,	/* net -> core -> ui: text received (id, nick, text) */
+	EV_SENT,	/* core -> ui: text handed to net (id, text) */
+	EV_DELIVERED,	/* net -> core -> ui: acknowledged (id) */
+	EV_FAILED,	/* net -> core -> ui: given up (id, text = reason) */
+	EV_INFO,	/* command output (text) */
+	EV_ERROR,	/* something went wrong, the program goes on (text) */
+};
+
+enum peer_state {
+	PEER_PROBING,
+	PEER_ONLINE,
+	PEER_OFFLINE,
+};
+
+enum peer_kind {
+	PEER_UVQQ,
+	PEER_PLAIN,
+};
+
+/*
+ * One event. Strings are owned by the event and freed by evq_free(), so
+ * nothing points into a buffer that changes after the event was queued.
+ */
+struct event {
+	enum ev_kind	 kind;
+	char		 peer[EV_ADDRLEN];	/* "ip:port", "[ip6]:port" or "" */
+	uint64_t	 id;			/* message id, 0 if none */
+	enum peer_state	 state;			/* EV_PEER */
+	enum peer_kind	 peer_kind;		/* EV_PEER, EV_MESSAGE */
+	char		*nick;			/* owned, may be NULL */
+	char		*name;			/* owned, local name of the peer */
+	char		*text;			/* owned, may be NULL */
+	struct event	*next;
+};
+
+typedef void (*evq_drain_cb)(void *arg, struct event *ev);
+
+/* A FIFO drained once per loop turn by an idle handle. */
+struct evq {
+	struct event	*head;
+	struct event	*tail;
+	size_t		 length;
+	size_t		 limit;		/* 0: unbounded */
+	uint64_t	 dropped;	/* events refused because of limit */
+	uv_idle_t	 idle;
+	evq_drain_cb	 drain;
+	void		*arg;
+	int		 draining;
+};
+
+int		 evq_init(struct evq *, uv_loop_t *, evq_drain_cb, void *);
+void		 evq_close(struct evq *);
+
+struct event	*evq_new(enum ev_kind);
+void		 evq_free(struct event *);
+int		 event_set_text(struct event *, const char *, size_t);
+int		 event_set_nick(struct event *, const char *);
+
+/* Takes ownership of ev, even when it fails (then ev is freed). */
+int		 evq_push(struct evq *, struct event *);
+/* Convenience: queue an EV_INFO or EV_ERROR with printf-style text. */
+int		 evq_printf(struct evq *, enum ev_kind, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+/* Run every queued event through the drain callback now. */
+void		 evq_drain(struct evq *);
+
+const char	*peer_state_name(enum peer_state);
+const char	*peer_kind_name(enum peer_kind);
+
+#endif

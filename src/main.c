@@ -1,0 +1,199 @@
+/* main.c: command line, the loop, and the exit code. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "net/addr.h"
+#include "src/app.h"
+#include "ui/ui.h"
+
+#define DEFAULT_PORT		8097	/* the seed's */
+#define DEFAULT_HEARTBEAT_MS	5000
+#define DEFAULT_PROBE_MS	1000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: uvqq [options] [PEER...]\n"
+"Peer-to-peer chat over UDP, with uvqq peers and plain text peers (nc -u).\n"
+"\n"
+"  -p, --port PORT      UDP port to listen on (default %d; 0 picks a free one)\n"
+"  -b, --bind ADDR      address to bind, IPv4 or IPv6 (default 0.0.0.0)\n"
+"  -n, --nick NAME      your nick (default: your login name)\n"
+"  -H, --headless       commands on stdin, JSON lines on stdout\n"
+"      --heartbeat MS   heartbeat interval to uvqq peers (default %d)\n"
+"      --probe-timeout MS  silence after which a peer is plain (default %d)\n"
+"  -h, --help           show this help\n"
+"  -V, --version        show the version\n"
+"\n"
+"PEER is ip:port, [ipv6]:port or host:port; the first one is current.\n"
+"Type /help inside for the commands.\n",
+	    DEFAULT_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_PROBE_MS);
+}
+
+static int
+bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "uvqq: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try uvqq --help)\n");
+	return 2;
+}
+
+static int
+parse_ms(const char *s, unsigned *out)
+{
+	char	*end;
+	long	 v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 10 || v > 3600000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct app_options *o, int *done)
+{
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "nick", required_argument, NULL, 'n' },
+		{ "headless", no_argument, NULL, 'H' },
+		{ "heartbeat", required_argument, NULL, 1 },
+		{ "probe-timeout", required_argument, NULL, 2 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sockaddr_storage	 ss;
+	const char		*why;
+	char			 host[ADDR_HOSTLEN];
+	int			 c, port, i;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:b:n:HhV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (addr_parse_port(optarg, &o->port) != 0)
+				return bad_usage("bad port: %s (0-65535)",
+				    optarg);
+			break;
+		case 'b':
+			if (addr_from_host(optarg, 0, &ss) != 0)
+				return bad_usage("bad bind address: %s (a "
+				    "numeric IPv4 or IPv6 address)", optarg);
+			o->bind = optarg;
+			break;
+		case 'n':
+			if (app_valid_name(optarg, &why) != 0) {
+				fprintf(stderr, "uvqq: bad nick: %s: it %s\n",
+				    optarg, why);
+				return 2;
+			}
+			snprintf(o->nick, sizeof o->nick, "%s", optarg);
+			break;
+		case 'H':
+			o->headless = 1;
+			break;
+		case 1:
+			if (parse_ms(optarg, &o->heartbeat_ms) != 0)
+				return bad_usage("bad heartbeat: %s "
+				    "(milliseconds, 10-3600000)", optarg);
+			break;
+		case 2:
+			if (parse_ms(optarg, &o->probe_ms) != 0)
+				return bad_usage("bad probe timeout: %s "
+				    "(milliseconds, 10-3600000)", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			*done = 1;
+			return 0;
+		case 'V':
+			printf("uvqq %s (libuv %s)\n", UVQQ_VERSION,
+			    uv_version_string());
+			*done = 1;
+			return 0;
+		case ':':
+			return bad_usage("option %s needs an argument",
+			    argv[optind - 1]);
+		default:
+			return bad_usage("unknown option: %s", argv[optind - 1]);
+		}
+	}
+	for (i = optind; i < argc; i++) {
+		if (addr_split(argv[i], host, sizeof host, &port, &why) != 0) {
+			fprintf(stderr, "uvqq: bad peer: %s: %s (expected "
+			    "ip:port, [ipv6]:port or host:port)\n", argv[i],
+			    why);
+			return 2;
+		}
+	}
+	o->peers = argv + optind;
+	o->npeers = argc - optind;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app_options	 opts;
+	struct app		 app;
+	struct ui		*ui;
+	uv_loop_t		*loop = uv_default_loop();
+	const char		*cause = NULL;
+	int			 done = 0, r;
+
+	memset(&opts, 0, sizeof opts);
+	opts.bind = "0.0.0.0";
+	opts.port = DEFAULT_PORT;
+	opts.heartbeat_ms = DEFAULT_HEARTBEAT_MS;
+	opts.probe_ms = DEFAULT_PROBE_MS;
+	app_default_nick(opts.nick, sizeof opts.nick);
+	if ((r = parse_args(argc, argv, &opts, &done)) != 0 || done)
+		return r;
+
+	/* A reader that went away is an error on write, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
+	ui = opts.headless ? ui_headless_new() : ui_curses_new();
+	if (ui == NULL) {
+		fprintf(stderr, "uvqq: out of memory\n");
+		return 1;
+	}
+	if ((r = app_init(&app, loop, &opts, ui)) != 0) {
+		fprintf(stderr, "uvqq: %s\n", uv_strerror(r));
+		return 1;
+	}
+	if ((r = app_start(&app, &cause)) != 0) {
+		if (strcmp(cause, "cannot bind") == 0)
+			fprintf(stderr, "uvqq: cannot bind %s%s%s:%d: %s\n",
+			    strchr(opts.bind, ':') ? "[" : "", opts.bind,
+			    strchr(opts.bind, ':') ? "]" : "", opts.port,
+			    uv_strerror(r));
+		else
+			fprintf(stderr, "uvqq: %s: %s\n", cause,
+			    uv_strerror(r));
+		app.exit_code = 1;
+		if (!app.finished) {
+			uv_close((uv_handle_t *)&app.linger, NULL);
+			evq_close(&app.evq);
+		}
+	}
+	uv_run(loop, UV_RUN_DEFAULT);
+	peer_list_free(&app.peers);
+	ui->destroy(ui);
+	r = uv_loop_close(loop);
+	if (r != 0)
+		fprintf(stderr, "uvqq: loop closed with handles open: %s\n",
+		    uv_strerror(r));
+	return app.exit_code;
+}

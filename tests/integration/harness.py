@@ -1,0 +1,147 @@
+"""harness.py: run headless uvqq processes and UDP test peers on loopback.
+
+Everything waits on events with a deadline; nothing sleeps and hopes.
+"""
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+UVQQ = os.environ.get("UVQQ", "./uvqq")
+TIMEOUT = float(os.environ.get("UVQQ_TEST_TIMEOUT", "10"))
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise TestFailure(what)
+
+
+class Uvqq:
+    """One headless uvqq: send() types a line, wait() reads JSON events."""
+
+    def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1"):
+        cmd = [UVQQ, "--headless", "--port", str(port), "--bind", bind,
+               "--nick", nick] + list(args)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.events = queue.Queue()
+        self.seen = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        ready = self.wait("ready")
+        self.addr = ready["addr"]
+        self.port = int(self.addr.rsplit(":", 1)[1])
+        self.loop_addr = "127.0.0.1:%d" % self.port if bind == "0.0.0.0" \
+            else self.addr
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                ev = {"event": "BADLINE", "line": repr(line), "why": str(e)}
+            self.events.put(ev)
+        self.events.put(None)
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode("utf-8") + b"\n")
+        self.proc.stdin.flush()
+
+    def send_bytes(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait(self, kind, timeout=TIMEOUT, **fields):
+        """The next event of this kind whose fields match (others are kept
+        in self.seen)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TestFailure("timed out waiting for %s %r; last seen: %r"
+                                  % (kind, fields, self.seen[-5:]))
+            try:
+                ev = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            if ev is None:
+                self.events.put(None)
+                raise TestFailure("uvqq exited while waiting for %s %r; "
+                                  "stderr: %s" % (kind, fields,
+                                                  self.proc.stderr.read()))
+            self.seen.append(ev)
+            check(ev["event"] != "BADLINE", "not JSON: %r" % ev)
+            if ev["event"] == kind and all(ev.get(k) == v
+                                           for k, v in fields.items()):
+                return ev
+
+    def collect(self, kind, count, timeout=TIMEOUT, **fields):
+        return [self.wait(kind, timeout, **fields) for _ in range(count)]
+
+    def quit(self, timeout=TIMEOUT):
+        try:
+            self.send("/quit")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class PlainPeer:
+    """A bare UDP text peer, like the seed's Python chat: bind, sendto,
+    recvfrom(1024), decode()."""
+
+    def __init__(self, port=0, connect=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if connect is not None:
+            self.sock.connect(connect)
+        else:
+            self.sock.bind(("127.0.0.1", port))
+        self.port = self.sock.getsockname()[1]
+        self.addr = "127.0.0.1:%d" % self.port
+
+    def sendto(self, text, port):
+        self.sock.sendto(text.encode("utf-8"), ("127.0.0.1", port))
+
+    def recv(self, timeout=TIMEOUT):
+        """(text, (ip, port)); decode() raises on bad UTF-8, as the seed's."""
+        self.sock.settimeout(timeout)
+        try:
+            data, addr = self.sock.recvfrom(1024)
+        except socket.timeout:
+            raise TestFailure("plain peer: nothing received in %ss" % timeout)
+        return data.decode(), addr
+
+    def close(self):
+        self.sock.close()
+
+
+def run(tests):
+    """Run test functions; print one line each and a closing count."""
+    passed = failed = 0
+    for t in tests:
+        start = time.monotonic()
+        try:
+            t()
+            passed += 1
+            print("ok   %s (%.2fs)" % (t.__name__, time.monotonic() - start))
+        except Exception as e:   # a failure of any kind fails that test
+            failed += 1
+            print("FAIL %s: %s: %s" % (t.__name__, type(e).__name__, e))
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
