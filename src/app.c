@@ -29,6 +29,25 @@ struct resolve {
 };
 
 static void	 app_on_event(void *, struct event *);
+
+/* Make p (or nobody) the current peer and tell the front end. */
+static void
+app_set_current(struct app *app, struct peer *p)
+{
+	struct event	*ev;
+
+	if (app->current == p)
+		return;
+	app->current = p;
+	if ((ev = evq_new(EV_CURRENT)) == NULL)
+		return;
+	if (p != NULL) {
+		memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+		if (p->name != NULL)
+			ev->name = strdup(p->name);
+	}
+	evq_push(&app->evq, ev);
+}
 static void	 app_finish_cb(uv_timer_t *);
 
 static void
@@ -173,7 +192,7 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 		return cmd_error(cause, r, "/peer %s: %s", addrstr,
 		    uv_strerror(r));
 	}
-	app->current = p;
+	app_set_current(app, p);
 	app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
 	return 0;
 }
@@ -231,7 +250,7 @@ app_peer_open(struct app *app, const char *text, const char *name,
 	if ((p = peer_find(&app->peers, text)) != NULL) {
 		if (name != NULL && peer_set_name(p, name) != 0)
 			return cmd_error(cause, UV_ENOMEM, "out of memory");
-		app->current = p;
+		app_set_current(app, p);
 		app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
 		return 0;
 	}
@@ -301,6 +320,7 @@ app_send(struct app *app, struct peer *p, const char *text, char **cause)
 int
 app_set_nick(struct app *app, const char *nick, char **cause)
 {
+	struct event	*ev;
 	const char	*why;
 	int		 r;
 
@@ -309,6 +329,12 @@ app_set_nick(struct app *app, const char *nick, char **cause)
 	if ((r = net_set_nick(app->net, nick)) != 0)
 		return cmd_error(cause, r, "/nick: %s", uv_strerror(r));
 	snprintf(app->nick, sizeof app->nick, "%s", nick);
+	if ((ev = evq_new(EV_NICK)) != NULL) {
+		if (event_set_nick(ev, nick) != 0)
+			evq_free(ev);
+		else
+			evq_push(&app->evq, ev);
+	}
 	app_info(app, "you are now known as %s", nick);
 	return 0;
 }
@@ -325,7 +351,7 @@ app_peer_close(struct app *app, struct peer *p)
 	}
 	app_info(app, "forgot %s (%s)", peer_label(p), p->addrstr);
 	if (app->current == p)
-		app->current = NULL;
+		app_set_current(app, NULL);
 	peer_remove(&app->peers, p);
 	return 0;
 }
@@ -510,6 +536,6 @@ app_start(struct app *app, const char **cause)
 	}
 	/* The first PEER on the command line is the one to talk to. */
 	if (app->opts.npeers > 1 && app->peers.head != NULL)
-		app->current = app->peers.head;
+		app_set_current(app, app->peers.head);
 	return 0;
 }

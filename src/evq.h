@@ -22,6 +22,8 @@ enum ev_kind {
 	EV_SENT,	/* core -> ui: text handed to net (id, text) */
 	EV_DELIVERED,	/* net -> core -> ui: acknowledged (id) */
 	EV_FAILED,	/* net -> core -> ui: given up (id, text = reason) */
+	EV_NICK,	/* core -> ui: our nick changed (nick) */
+	EV_CURRENT,	/* core -> ui: the current peer changed (peer, "" none) */
 	EV_INFO,	/* command output (text) */
 	EV_ERROR,	/* something went wrong, the program goes on (text) */
 };

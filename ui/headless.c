@@ -265,6 +265,10 @@ event_name(enum ev_kind k)
 		return "delivered";
 	case EV_FAILED:
 		return "failed";
+	case EV_NICK:
+		return "nick";
+	case EV_CURRENT:
+		return "current";
 	case EV_INFO:
 		return "info";
 	case EV_ERROR:
@@ -298,6 +302,13 @@ headless_on_event(struct ui *ui, const struct event *ev)
 		break;
 	case EV_CLOSED:
 		json_string(b, "peer", ev->peer);
+		break;
+	case EV_NICK:
+		json_string(b, "nick", ev->nick);
+		break;
+	case EV_CURRENT:
+		json_string(b, "peer", ev->peer);
+		json_string(b, "name", ev->name);
 		break;
 	case EV_MESSAGE:
 		json_string(b, "peer", ev->peer);
