@@ -60,7 +60,7 @@ class Uvqq:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
 
-    def wait(self, kind, timeout=TIMEOUT, **fields):
+    def wait(self, event, timeout=TIMEOUT, **fields):
         """The next event of this kind whose fields match (others are kept
         in self.seen)."""
         deadline = time.monotonic() + timeout
@@ -68,7 +68,7 @@ class Uvqq:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TestFailure("timed out waiting for %s %r; last seen: %r"
-                                  % (kind, fields, self.seen[-5:]))
+                                  % (event, fields, self.seen[-5:]))
             try:
                 ev = self.events.get(timeout=left)
             except queue.Empty:
@@ -76,16 +76,16 @@ class Uvqq:
             if ev is None:
                 self.events.put(None)
                 raise TestFailure("uvqq exited while waiting for %s %r; "
-                                  "stderr: %s" % (kind, fields,
+                                  "stderr: %s" % (event, fields,
                                                   self.proc.stderr.read()))
             self.seen.append(ev)
             check(ev["event"] != "BADLINE", "not JSON: %r" % ev)
-            if ev["event"] == kind and all(ev.get(k) == v
+            if ev["event"] == event and all(ev.get(k) == v
                                            for k, v in fields.items()):
                 return ev
 
-    def collect(self, kind, count, timeout=TIMEOUT, **fields):
-        return [self.wait(kind, timeout, **fields) for _ in range(count)]
+    def collect(self, event, count, timeout=TIMEOUT, **fields):
+        return [self.wait(event, timeout, **fields) for _ in range(count)]
 
     def quit(self, timeout=TIMEOUT):
         try:
@@ -128,6 +128,23 @@ class PlainPeer:
 
     def close(self):
         self.sock.close()
+
+
+def wait_udp_bound(port, timeout=TIMEOUT):
+    """Wait until some process has bound UDP port on this machine."""
+    want = ":%04X" % port
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for table in ("/proc/net/udp", "/proc/net/udp6"):
+            try:
+                with open(table) as f:
+                    rows = [line.split() for line in f][1:]
+            except OSError:
+                continue
+            if any(len(r) > 1 and r[1].endswith(want) for r in rows):
+                return
+        time.sleep(0.01)      # polling the kernel's table, not hoping
+    raise TestFailure("nothing bound UDP port %d" % port)
 
 
 def run(tests):

@@ -1,0 +1,234 @@
+/* test_proto.c: the uvqq/1 frame codec. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <uv.h>
+
+#include "net/proto.h"
+
+static int
+decode_str(const char *s, struct frame *f)
+{
+	return proto_decode(s, strlen(s), f);
+}
+
+static void
+test_msg_round_trips_with_body(void **state)
+{
+	struct frame	 f, g;
+	char		 buf[2048];
+	int		 n;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_MSG;
+	f.sid = 0x0123456789abcdefULL;
+	f.seq = 7;
+	f.base = 5;
+	f.msgid = 42;
+	f.frag = 1;
+	f.nfrags = 3;
+	f.body = "你好 world\nsecond line";
+	f.bodylen = strlen(f.body);
+	n = proto_encode(&f, buf, sizeof buf);
+	assert_true(n > 0);
+	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
+	assert_int_equal(g.type, FRAME_MSG);
+	assert_true(g.sid == f.sid);
+	assert_true(g.seq == 7 && g.base == 5 && g.msgid == 42);
+	assert_int_equal(g.frag, 1);
+	assert_int_equal(g.nfrags, 3);
+	assert_int_equal(g.bodylen, f.bodylen);
+	assert_memory_equal(g.body, f.body, f.bodylen);
+}
+
+static void
+test_hello_nick_with_spaces_and_percent_round_trips(void **state)
+{
+	struct frame	 f, g;
+	char		 buf[512];
+	int		 n;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_HELLO;
+	f.sid = 1;
+	strcpy(f.nick, "小明 100%=ok");
+	n = proto_encode(&f, buf, sizeof buf);
+	assert_true(n > 0);
+	assert_null(memchr(buf, '\n', (size_t)n));
+	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
+	assert_string_equal(g.nick, "小明 100%=ok");
+}
+
+static void
+test_ack_with_sack_ranges_round_trips(void **state)
+{
+	struct frame	 f, g;
+	char		 buf[512];
+	int		 n;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_ACK;
+	f.sid = 2;
+	f.dsid = 3;
+	f.ack = 10;
+	f.nsack = 2;
+	f.sack[0].first = 12;
+	f.sack[0].last = 15;
+	f.sack[1].first = 18;
+	f.sack[1].last = 18;
+	n = proto_encode(&f, buf, sizeof buf);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, " k=12-15,18"));
+	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
+	assert_true(g.ack == 10 && g.dsid == 3);
+	assert_int_equal(g.nsack, 2);
+	assert_true(g.sack[0].first == 12 && g.sack[0].last == 15);
+	assert_true(g.sack[1].first == 18 && g.sack[1].last == 18);
+}
+
+static void
+test_decode_rejects_truncated_header(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/1", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 ", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 MSG s=0000000000000001 q=1", &f),
+	    UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 PING s=00000001", &f), UV_EINVAL);
+}
+
+static void
+test_decode_rejects_unknown_type_and_bad_numbers(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/1 FOO s=0000000000000001", &f),
+	    UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 ACK s=0000000000000001 "
+	    "d=0000000000000002 a=-1", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 ACK s=0000000000000001 "
+	    "d=0000000000000002 a=99999999999999999999999", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 MSG s=0000000000000001 q=1 b=1 "
+	    "m=1 f=0/999", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 MSG s=0000000000000001 q=1 b=1 "
+	    "m=1 f=3/2", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 MSG s=0000000000000001 q=1 b=2 "
+	    "m=1 f=0/1", &f), UV_EINVAL);
+}
+
+static void
+test_decode_rejects_repeated_key(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/1 PING s=0000000000000001 "
+	    "s=0000000000000002", &f), UV_EINVAL);
+}
+
+static void
+test_decode_ignores_unknown_keys_for_later_versions(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/1 PING s=0000000000000001 z=9 "
+	    "crypto=x25519", &f), 0);
+	assert_int_equal(f.type, FRAME_PING);
+}
+
+static void
+test_decode_reports_other_versions(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/2 PING s=0000000000000001", &f),
+	    UV_EPROTONOSUPPORT);
+}
+
+static void
+test_plain_text_is_not_a_frame(void **state)
+{
+	(void)state;
+	assert_false(proto_is_frame("hello", 5));
+	assert_false(proto_is_frame("uvqq/", 5));
+	assert_false(proto_is_frame("uvqq/x", 6));
+	assert_false(proto_is_frame("", 0));
+	assert_true(proto_is_frame("uvqq/1 PING", 11));
+}
+
+static void
+test_decode_rejects_nick_with_control_or_bad_utf8(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a%1Bb",
+	    &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=%FF",
+	    &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=%4",
+	    &f), UV_EINVAL);
+}
+
+static void
+test_decode_rejects_oversized_segment_body(void **state)
+{
+	char		 buf[PROTO_SEGMENT_BODY + 200];
+	struct frame	 f;
+	int		 n;
+
+	(void)state;
+	n = snprintf(buf, sizeof buf, "uvqq/1 MSG s=0000000000000001 q=1 b=1 "
+	    "m=1 f=0/1\n");
+	memset(buf + n, 'x', PROTO_SEGMENT_BODY + 1);
+	assert_int_equal(proto_decode(buf, (size_t)n + PROTO_SEGMENT_BODY + 1,
+	    &f), UV_EINVAL);
+	assert_int_equal(proto_decode(buf, (size_t)n + PROTO_SEGMENT_BODY,
+	    &f), 0);
+}
+
+static void
+test_encode_reports_small_buffer(void **state)
+{
+	struct frame	 f;
+	char		 buf[16];
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_PING;
+	assert_int_equal(proto_encode(&f, buf, sizeof buf), UV_ENOBUFS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_msg_round_trips_with_body),
+		cmocka_unit_test(test_hello_nick_with_spaces_and_percent_round_trips),
+		cmocka_unit_test(test_ack_with_sack_ranges_round_trips),
+		cmocka_unit_test(test_decode_rejects_truncated_header),
+		cmocka_unit_test(test_decode_rejects_unknown_type_and_bad_numbers),
+		cmocka_unit_test(test_decode_rejects_repeated_key),
+		cmocka_unit_test(test_decode_ignores_unknown_keys_for_later_versions),
+		cmocka_unit_test(test_decode_reports_other_versions),
+		cmocka_unit_test(test_plain_text_is_not_a_frame),
+		cmocka_unit_test(test_decode_rejects_nick_with_control_or_bad_utf8),
+		cmocka_unit_test(test_decode_rejects_oversized_segment_body),
+		cmocka_unit_test(test_encode_reports_small_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

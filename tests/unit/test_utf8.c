@@ -1,0 +1,83 @@
+/* test_utf8.c: strict decoding, repair and boundary-safe cuts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "src/utf8.h"
+
+static void
+test_valid_accepts_chinese_and_emoji(void **state)
+{
+	const char	*s = "hello 你好 👍🏽 é";
+
+	(void)state;
+	assert_true(utf8_valid(s, strlen(s)));
+}
+
+static void
+test_valid_rejects_overlong_surrogate_and_truncated(void **state)
+{
+	(void)state;
+	assert_false(utf8_valid("\xc0\xaf", 2));		/* overlong '/' */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));		/* surrogate */
+	assert_false(utf8_valid("\xe4\xbd", 2));		/* cut short */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+	assert_false(utf8_valid("a\0b", 3));			/* NUL */
+	assert_false(utf8_valid("\x80", 1));
+}
+
+static void
+test_sanitize_replaces_each_bad_byte_with_fffd(void **state)
+{
+	char	*out;
+	size_t	 len;
+
+	(void)state;
+	assert_int_equal(utf8_sanitize("a\xffz\0!", 5, &out, &len), 0);
+	assert_string_equal(out, "a\xef\xbf\xbdz\xef\xbf\xbd!");
+	assert_int_equal(len, strlen(out));
+	free(out);
+}
+
+static void
+test_cut_never_splits_a_character(void **state)
+{
+	const char	*s = "你好世界";	/* 3 bytes each */
+
+	(void)state;
+	assert_int_equal(utf8_cut(s, 12, 12), 12);
+	assert_int_equal(utf8_cut(s, 12, 11), 9);
+	assert_int_equal(utf8_cut(s, 12, 7), 6);
+	assert_int_equal(utf8_cut(s, 12, 3), 3);
+	assert_int_equal(utf8_cut("abc", 3, 2), 2);
+}
+
+static void
+test_decode_reports_code_point_and_length(void **state)
+{
+	uint32_t	 cp;
+
+	(void)state;
+	assert_int_equal(utf8_decode("你", 3, &cp), 3);
+	assert_int_equal(cp, 0x4f60);
+	assert_int_equal(utf8_decode("\xf0\x9f\x91\x8d", 4, &cp), 4);
+	assert_int_equal(cp, 0x1f44d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_accepts_chinese_and_emoji),
+		cmocka_unit_test(test_valid_rejects_overlong_surrogate_and_truncated),
+		cmocka_unit_test(test_sanitize_replaces_each_bad_byte_with_fffd),
+		cmocka_unit_test(test_cut_never_splits_a_character),
+		cmocka_unit_test(test_decode_reports_code_point_and_length),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
