@@ -163,6 +163,15 @@ app_peer_for(struct app *app, const char *addrstr)
 	return peer_add(&app->peers, (struct sockaddr *)&ss, addrstr);
 }
 
+static void
+app_info_talking(struct app *app, struct peer *p)
+{
+	if (strcmp(peer_label(p), p->addrstr) == 0)
+		app_info(app, "talking to %s", p->addrstr);
+	else
+		app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
+}
+
 /* Add (or find) the peer at a numeric address and make it current. */
 static int
 app_peer_open_addr(struct app *app, const struct sockaddr *sa,
@@ -193,7 +202,7 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 		    uv_strerror(r));
 	}
 	app_set_current(app, p);
-	app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
+	app_info_talking(app, p);
 	return 0;
 }
 
@@ -251,7 +260,7 @@ app_peer_open(struct app *app, const char *text, const char *name,
 		if (name != NULL && peer_set_name(p, name) != 0)
 			return cmd_error(cause, UV_ENOMEM, "out of memory");
 		app_set_current(app, p);
-		app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
+		app_info_talking(app, p);
 		return 0;
 	}
 	if (addr_split(text, host, sizeof host, &port, &why) != 0)
