@@ -345,15 +345,20 @@ static void
 on_frame(struct net *n, struct link *l, const struct frame *f)
 {
 	uint64_t	 now = uv_now(n->loop);
+	int		 unknown;
 
 	l->last_heard = now;
-	if (l->rsid != f->sid) {
-		/* A new run of the peer: its nick may be new too. */
-		l->rsid = f->sid;
-		if (f->type != FRAME_HELLO && f->type != FRAME_WELCOME &&
-		    now - l->last_hello >= 1000)
-			send_hello(n, l, FRAME_HELLO);
-	}
+	/*
+	 * It speaks uvqq, but we have no handshake with this run of it (a
+	 * lost HELLO, a restart, or we took it for plain): ask, once a second
+	 * at most.
+	 */
+	unknown = l->rsid != f->sid || l->kind != PEER_UVQQ ||
+	    l->nick[0] == '\0';
+	l->rsid = f->sid;
+	if (unknown && f->type != FRAME_HELLO && f->type != FRAME_WELCOME &&
+	    f->type != FRAME_BYE && now - l->last_hello >= 1000)
+		send_hello(n, l, FRAME_HELLO);
 	switch (f->type) {
 	case FRAME_HELLO:
 		send_hello(n, l, FRAME_WELCOME);

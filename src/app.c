@@ -26,6 +26,7 @@ struct resolve {
 	char			*text;	/* as typed */
 	char			*name;
 	int			 port;
+	int			 select;	/* make it current when found */
 };
 
 static void	 app_on_event(void *, struct event *);
@@ -172,10 +173,10 @@ app_info_talking(struct app *app, struct peer *p)
 		app_info(app, "talking to %s (%s)", peer_label(p), p->addrstr);
 }
 
-/* Add (or find) the peer at a numeric address and make it current. */
+/* Add (or find) the peer at a numeric address; maybe make it current. */
 static int
 app_peer_open_addr(struct app *app, const struct sockaddr *sa,
-    const char *name, char **cause)
+    const char *name, int select, char **cause)
 {
 	struct sockaddr_storage	 ss;
 	struct peer		*p, *other;
@@ -201,8 +202,10 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 		return cmd_error(cause, r, "/peer %s: %s", addrstr,
 		    uv_strerror(r));
 	}
-	app_set_current(app, p);
-	app_info_talking(app, p);
+	if (select) {
+		app_set_current(app, p);
+		app_info_talking(app, p);
+	}
 	return 0;
 }
 
@@ -223,7 +226,7 @@ resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 			((struct sockaddr_in *)ai->ai_addr)->sin_port =
 			    htons((uint16_t)rs->port);
 			if (app_peer_open_addr(app, ai->ai_addr, rs->name,
-			    &cause) == 0)
+			    rs->select, &cause) == 0)
 				break;
 			/* Try the next address; report the last failure. */
 			if (ai->ai_next != NULL) {
@@ -241,8 +244,8 @@ resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	free(rs);
 }
 
-int
-app_peer_open(struct app *app, const char *text, const char *name,
+static int
+peer_open(struct app *app, const char *text, const char *name, int select,
     char **cause)
 {
 	struct sockaddr_storage	 ss;
@@ -269,7 +272,7 @@ app_peer_open(struct app *app, const char *text, const char *name,
 		    why);
 	if (addr_from_host(host, port, &ss) == 0)
 		return app_peer_open_addr(app, (struct sockaddr *)&ss, name,
-		    cause);
+		    select, cause);
 
 	if ((rs = calloc(1, sizeof *rs)) == NULL ||
 	    (rs->text = strdup(text)) == NULL ||
@@ -281,6 +284,7 @@ app_peer_open(struct app *app, const char *text, const char *name,
 	}
 	rs->app = app;
 	rs->port = port;
+	rs->select = select;
 	rs->req.data = rs;
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -294,6 +298,13 @@ app_peer_open(struct app *app, const char *text, const char *name,
 		    text, uv_strerror(r));
 	}
 	return 0;
+}
+
+int
+app_peer_open(struct app *app, const char *text, const char *name,
+    char **cause)
+{
+	return peer_open(app, text, name, 1, cause);
 }
 
 int
@@ -538,13 +549,11 @@ app_start(struct app *app, const char **cause)
 			evq_push(&app->evq, ev);
 	}
 	for (i = 0; i < (size_t)app->opts.npeers; i++) {
-		if (app_peer_open(app, app->opts.peers[i], NULL, &err) != 0)
+		/* The first PEER on the command line is the one to talk to. */
+		if (peer_open(app, app->opts.peers[i], NULL, i == 0, &err) != 0)
 			app_error(app, "%s", err != NULL ? err : "bad peer");
 		free(err);
 		err = NULL;
 	}
-	/* The first PEER on the command line is the one to talk to. */
-	if (app->opts.npeers > 1 && app->peers.head != NULL)
-		app_set_current(app, app->peers.head);
 	return 0;
 }
