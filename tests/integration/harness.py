@@ -35,6 +35,7 @@ class Uvqq:
                                      stderr=subprocess.PIPE)
         self.events = queue.Queue()
         self.seen = []
+        self.backlog = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         ready = self.wait("ready")
@@ -60,9 +61,17 @@ class Uvqq:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
 
-    def wait(self, event, timeout=TIMEOUT, **fields):
-        """The next event of this kind whose fields match (others are kept
-        in self.seen)."""
+    def wait(self, event, timeout=TIMEOUT, match=None, **fields):
+        """The first event of this kind whose fields match. Events passed
+        over stay in the backlog for later waits, in order; every event
+        read is also in self.seen. match, if given, is a further test."""
+        def matches(ev):
+            return ev["event"] == event and all(
+                ev.get(k) == v for k, v in fields.items()) and (
+                match is None or match(ev))
+        for i, ev in enumerate(self.backlog):
+            if matches(ev):
+                return self.backlog.pop(i)
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -80,9 +89,9 @@ class Uvqq:
                                                   self.proc.stderr.read()))
             self.seen.append(ev)
             check(ev["event"] != "BADLINE", "not JSON: %r" % ev)
-            if ev["event"] == event and all(ev.get(k) == v
-                                           for k, v in fields.items()):
+            if matches(ev):
                 return ev
+            self.backlog.append(ev)
 
     def collect(self, event, count, timeout=TIMEOUT, **fields):
         return [self.wait(event, timeout, **fields) for _ in range(count)]

@@ -94,7 +94,7 @@ def test_msg_nick_peers_and_close():
         a.send("/msg %s by address" % b.addr)
         check(b.wait("message")["text"] == "by address", "msg by address")
         a.send("/peers")
-        info = a.wait("info")
+        info = a.wait("info", match=lambda e: "online" in e["text"])
         check(b.addr in info["text"] and "uvqq online" in info["text"]
               and "小明" in info["text"], repr(info))
         a.send("/close bob")
@@ -144,9 +144,7 @@ def test_quit_waits_for_delivery():
             a.send("bye %d" % i)
         a.proc.stdin.close()          # EOF right after typing
         check(a.proc.wait(timeout=10) == 0, "exit 0")
-        delivered = [e for e in a.seen if e["event"] == "delivered"]
-        for _ in range(50 - len(delivered)):
-            delivered.append(a.wait("delivered"))
+        delivered = {a.wait("delivered")["id"] for _ in range(50)}
         check(len(delivered) == 50, "all delivered before exit")
         got = [b.wait("message")["text"] for _ in range(50)]
         check(got == ["bye %d" % i for i in range(50)], "all shown")
