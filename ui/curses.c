@@ -128,6 +128,7 @@ term_fatal_init(void)
 	term_reset_add(PASTE_OFF "\033[?1000l\033[?1006l");
 	term_reset_add(tigetstr("sgr0"));
 	term_reset_add(tigetstr("cnorm"));
+	term_reset_add(tigetstr("rmkx"));
 	term_reset_add(tigetstr("rmcup"));
 	term_reset_add("\r\n");
 	memset(&sa, 0, sizeof sa);
@@ -724,11 +725,14 @@ curses_on_event(struct ui *ui, const struct event *ev)
 			mark_unacked(conv);
 		break;
 	case EV_CLOSED:
-		if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL)
-			break;
-		if (c->m.shown == conv)
-			show(c, c->m.convs.status);
-		cw_remove(&c->m.convs, conv);
+		/*
+		 * The core forgot the peer; the conversation stays, with its
+		 * failed marks, until typing in it adds the peer back.
+		 */
+		if ((conv = cw_find(&c->m.convs, ev->peer)) != NULL) {
+			conv->known = 0;
+			conv->state = PEER_OFFLINE;
+		}
 		break;
 	case EV_MESSAGE:
 		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)

@@ -321,6 +321,8 @@ draw_pane(struct cd *d, struct cd_model *m)
 static const char *
 state_word(const struct cw_conv *c)
 {
+	if (!c->known)
+		return "closed";
 	if (c->kind == PEER_PLAIN && c->state == PEER_ONLINE)
 		return "plain";
 	return peer_state_name(c->state);

@@ -322,6 +322,9 @@ ci_word_start(const struct ci *ci, int *first)
 {
 	size_t	 i = ci->cur, j;
 
+	/* Cycling: the word is the one Tab started on. */
+	if (ci->completing)
+		i = ci->comp_start;
 	while (i > 0 && !iswspace((wint_t)ci->buf[i - 1]))
 		i--;
 	for (j = 0; j < i && iswspace((wint_t)ci->buf[j]); j++)

@@ -63,7 +63,8 @@ int	 ci_history_next(struct ci *);
 #define CI_KEEP_TAB	0x1
 #define CI_KEEP_KILL	0x2
 void	 ci_key_done(struct ci *, int keep);
-/* Where the word before the cursor starts; whether it is the first. */
+/* Where the word before the cursor starts (while Tab cycles, the word it
+ * started on); whether it is the first on the line. */
 size_t	 ci_word_start(const struct ci *, int *first);
 /*
  * Tab: replace the word before the cursor with the next of cands (UTF-8)

@@ -101,21 +101,6 @@ cw_get(struct cw_list *cl, const char *addr)
 	return c;
 }
 
-void
-cw_remove(struct cw_list *cl, struct cw_conv *c)
-{
-	struct cw_conv	**pp;
-
-	for (pp = &cl->head; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			cl->count--;
-			conv_free(c);
-			return;
-		}
-	}
-}
-
 struct cw_conv *
 cw_nth(struct cw_list *cl, size_t n)
 {

@@ -91,7 +91,6 @@ void		 cw_free(struct cw_list *);
 struct cw_conv	*cw_find(struct cw_list *, const char *addr);
 /* Find or add the conversation with a peer; NULL when out of memory. */
 struct cw_conv	*cw_get(struct cw_list *, const char *addr);
-void		 cw_remove(struct cw_list *, struct cw_conv *);
 /* Number n (0 is the status window), or NULL. */
 struct cw_conv	*cw_nth(struct cw_list *, size_t n);
 size_t		 cw_index(struct cw_list *, const struct cw_conv *);

@@ -1,0 +1,515 @@
+"""test_tui.py: the full-screen front end, driven through tmux.
+
+usage: test_tui.py UVQQ GROUP   (GROUP: chat, text, input, switch, scroll,
+resize, exit, or all)
+"""
+import os
+import re
+import signal
+import sys
+
+from tui import Term, TestFailure, check, peer, run, width
+
+TIME = r"\d\d:\d\d "
+
+
+def pane_part(line):
+    """The message pane's part of a screen line (left of the peer list)."""
+    i = line.rfind("\u2502")
+    return line[:i] if i >= 0 else line
+
+
+def message_rows(t, first_pattern):
+    """The rows of one message: its first row and its continuation rows
+    (which start with spaces), as the pane shows them."""
+    lines = [pane_part(x) for x in t.screen()[:-2]]
+    rx = re.compile(first_pattern)
+    for i, line in enumerate(lines):
+        if rx.search(line):
+            rows = [line]
+            for nxt in lines[i + 1:]:
+                if not nxt.startswith(" ") or not nxt.strip():
+                    break
+                rows.append(nxt)
+            return rows
+    raise TestFailure("no row matches %r:\n%s" % (first_pattern,
+                                                  "\n".join(lines)))
+
+
+def start_chat(uvqq, nick="bob", t=None, n=1, **kw):
+    """A UI and a headless peer that has greeted it; the UI shows their
+    conversation (number n)."""
+    t = t or Term(uvqq, **kw)
+    p = peer(uvqq, nick)
+    p.send("/peer " + t.addr)
+    p.send("hello from " + nick)
+    t.wait(r"\u2502 %d %s 1\s*$" % (n, nick))
+    t.keys("M-%d" % n)
+    t.wait(TIME + nick + r" \| hello from " + nick)
+    return t, p
+
+
+# chat ---------------------------------------------------------------------
+
+def test_send_receive_and_delivery_marks(uvqq):
+    t = Term(uvqq)
+    bob = peer(uvqq, "bob")
+    stopped = False
+    try:
+        bob.send("/peer " + t.addr)
+        bob.send("hello alice")
+        # Not shown yet: an unread count on the status line and the list.
+        t.wait(r"\[act: 1:bob\(1\)\]")
+        t.wait(r"\u2502 1 bob 1\s*$")
+        t.keys("M-1")
+        t.wait(r"\[1:bob online\]")
+        t.wait("^" + TIME + r"bob \| hello alice")
+        t.wait_gone(r"\[act:")
+        t.type("hi bob 世界")
+        t.keys("Enter")
+        bob.wait("message", text="hi bob 世界", nick="alice")
+        t.wait(TIME + "alice \u2713 hi bob 世界")
+        # A peer that cannot answer: pending, then failed in place.
+        os.kill(bob.proc.pid, signal.SIGSTOP)
+        stopped = True
+        t.type("are you there")
+        t.keys("Enter")
+        t.wait(TIME + "alice \u2026 are you there")
+        t.type("/close")
+        t.keys("Enter")
+        t.wait(TIME + "alice \u2717 are you there")
+        t.wait(r"not delivered: closed")
+        t.wait(r"\[1:bob closed\]")
+    finally:
+        if stopped:
+            os.kill(bob.proc.pid, signal.SIGCONT)
+        bob.kill()
+        t.close()
+
+
+def test_escape_characters_are_shown_visibly(uvqq):
+    t, bob = start_chat(uvqq)
+    try:
+        bob.send_bytes("esc \x1b[31mred\x1b[0m\x07 \u009b\u202e "
+                       "end\n".encode())
+        line = t.wait(r"bob \| esc")
+        check(r"esc ^[[31mred^[[0m^G <U+009B><U+202E> end" in line,
+              "escapes not shown visibly: %r" % line)
+        # Nothing reached the terminal: no red, and the screen is intact.
+        raw = t.tmux("capture-pane", "-p", "-e")
+        check("\x1b[31mred" not in raw, "an escape reached the terminal")
+        t.wait(r"\[alice@127\.0\.0\.1:\d+\] \[1:bob online\]")
+    finally:
+        bob.kill()
+        t.close()
+
+
+def test_paste_of_several_lines_is_one_message(uvqq):
+    t, bob = start_chat(uvqq)
+    try:
+        t.tmux("set-buffer", "-b", "p", "line one\nline two")
+        t.tmux("paste-buffer", "-p", "-b", "p")
+        t.wait(r"\[bob\] line one\^Jline two$")
+        t.keys("Enter")
+        bob.wait("message", text="line one\nline two")
+        rows = message_rows(t, TIME + "alice . line one")
+        check(len(rows) == 2 and rows[1].strip() == "line two",
+              "a pasted message is not two rows: %r" % rows)
+    finally:
+        bob.kill()
+        t.close()
+
+
+# text ---------------------------------------------------------------------
+
+def test_cjk_and_emoji_wrap_by_display_width(uvqq):
+    t, bob = start_chat(uvqq)
+    try:
+        han = "".join(chr(0x4e00 + i) for i in range(50))
+        bob.send("cjk " + han)
+        t.wait(r"bob \| cjk")
+        rows = message_rows(t, r"bob \| cjk")
+        for r in rows:
+            check(width(r) <= 60, "row wider than the pane: %r" % r)
+        body = "".join(r.strip() for r in rows)
+        check(body.endswith("cjk " + han) or
+              body.split("| ", 1)[1] == "cjk" + han,
+              "wrapped text lost or cut characters: %r" % rows)
+        got = "".join(ch for ch in body if ord(ch) >= 0x4e00)
+        check(got == han, "characters cut in half or lost: %r" % rows)
+        check(len(rows) >= 3, "104 columns in a 60-column pane: %r" % rows)
+        # Continuation rows align under the text.
+        indent = rows[0].index("cjk")
+        for r in rows[1:]:
+            check(len(r) - len(r.lstrip(" ")) == indent,
+                  "continuation not aligned: %r" % rows)
+
+        words = " ".join(["hello", "world"] * 12)
+        bob.send(words)
+        t.wait(r"bob \| hello world")
+        rows = message_rows(t, r"bob \| hello world")
+        for r in rows:
+            for w in r.split("|")[-1].split():
+                check(w in ("hello", "world"), "a word was split: %r" %
+                      rows)
+
+        bob.send("caf\u0065\u0301 \U0001f44d\U0001f3fd ok \u4e2d end")
+        line = t.wait(r"bob \| caf")
+        check("cafe\u0301 " in line, "combining mark lost: %r" % line)
+        check(pane_part(line).rstrip().endswith("ok \u4e2d end"),
+              "after emoji: %r" % line)
+        check(width(pane_part(line)) <= 60, "emoji row too wide")
+    finally:
+        bob.kill()
+        t.close()
+
+
+# input --------------------------------------------------------------------
+
+PROMPT = len("[status] ")
+
+
+def test_input_line_cjk_cursor_and_backspace(uvqq):
+    t = Term(uvqq)
+    try:
+        t.wait_cursor(PROMPT, 23)
+        t.type("你好世界")
+        t.wait(r"^\[status\] 你好世界$")
+        t.wait_cursor(PROMPT + 8)
+        t.keys("BSpace")
+        t.wait(r"^\[status\] 你好世$")
+        t.wait_cursor(PROMPT + 6)
+        t.keys("Left", "Left")
+        t.wait_cursor(PROMPT + 2)
+        t.type("a")
+        t.wait(r"^\[status\] 你a好世$")
+        t.wait_cursor(PROMPT + 3)
+        t.keys("Delete")
+        t.wait(r"^\[status\] 你a世$")
+        t.keys("C-e")
+        t.wait_cursor(PROMPT + 5)
+        t.keys("C-a")
+        t.wait_cursor(PROMPT)
+        t.keys("C-f", "C-f")
+        t.wait_cursor(PROMPT + 3)
+        t.keys("C-b")
+        t.wait_cursor(PROMPT + 2)
+        t.keys("C-k")
+        t.wait(r"^\[status\] 你$")
+        t.keys("C-y")
+        t.wait(r"^\[status\] 你a世$")
+        t.keys("C-a", "C-k")
+        t.type("one two 三四")
+        t.keys("C-w")
+        t.wait(r"^\[status\] one two$")   # capture-pane trims spaces
+        t.wait_cursor(PROMPT + 8)
+        t.keys("C-w")
+        t.wait(r"^\[status\] one$")
+        t.wait_cursor(PROMPT + 4)
+        t.keys("C-y")
+        t.wait(r"^\[status\] one two 三四$")
+        t.keys("M-b")
+        t.wait_cursor(PROMPT + 8)
+        t.keys("M-b")
+        t.wait_cursor(PROMPT + 4)
+        t.keys("M-f")
+        t.wait_cursor(PROMPT + 7)
+        t.keys("C-u")
+        t.wait(r"^\[status\]  三四$")
+        t.wait_cursor(PROMPT)
+    finally:
+        t.close()
+
+
+def test_long_input_scrolls_sideways(uvqq):
+    t = Term(uvqq)
+    try:
+        han = "".join(chr(0x4e00 + i) for i in range(60))
+        t.type(han)
+        t.wait(r"\u4e3b$")             # the last of them shows
+        line = t.input_line()
+        shown = line[PROMPT:]
+        check(width(line) <= 80, "input line too wide: %r" % line)
+        check(han.endswith(shown), "not a tail of the input: %r" % shown)
+        t.wait_cursor(PROMPT + width(shown), 23)
+        x, _ = t.cursor()
+        check(x < 80, "cursor off the screen")
+        t.keys("Home")
+        t.wait(r"^\[status\] \u4e00\u4e01")
+        t.wait_cursor(PROMPT)
+        shown = t.input_line()[PROMPT:]
+        check(han.startswith(shown), "not the head: %r" % shown)
+        check(width(t.input_line()) <= 80, "no half characters")
+        t.keys("End")
+        t.wait(r"\u4e3b$")
+        t.keys("BSpace")
+        t.wait(r"\u4e3a$")
+    finally:
+        t.close()
+
+
+def test_history_and_completion(uvqq):
+    t = Term(uvqq)
+    try:
+        t.type("/help quit")
+        t.keys("Enter")
+        t.wait(r"\* /quit")
+        t.type("/nick")
+        t.keys("Enter")
+        t.wait(r"your nick is alice")
+        t.type("draft")
+        t.keys("Up")
+        t.wait(r"^\[status\] /nick$")
+        t.keys("Up")
+        t.wait(r"^\[status\] /help quit$")
+        t.keys("Up")
+        t.wait(r"^\[status\] /help quit$")
+        t.keys("Down")
+        t.wait(r"^\[status\] /nick$")
+        t.keys("Down")
+        t.wait(r"^\[status\] draft$")
+        t.keys("C-u")
+        t.type("/he")
+        t.keys("Tab")
+        t.wait(r"^\[status\] /help$")
+        t.wait_cursor(PROMPT + 6)
+        t.keys("C-u")
+        t.type("/pe")
+        t.keys("Tab")
+        t.wait(r"^\[status\] /peer$")
+        t.wait_cursor(PROMPT + 6)
+        t.keys("Tab")
+        t.wait(r"^\[status\] /peers$")
+        t.wait_cursor(PROMPT + 7)
+        t.keys("Tab")
+        t.wait(r"^\[status\] /peer$")
+    finally:
+        t.close()
+
+
+# switch -------------------------------------------------------------------
+
+def test_switching_peers_and_unread_counts(uvqq):
+    t = Term(uvqq)
+    bob = carol = None
+    try:
+        t, bob = start_chat(uvqq, "bob", t=t)
+        bob.send("b1")
+        t.wait(TIME + r"bob \| b1")
+        t.keys("M-0")
+        t.wait(r"\[0:status\]$")
+        carol = peer(uvqq, "carol")
+        carol.send("/peer " + t.addr)
+        carol.send("c1")
+        t.wait(r"\u2502 2 carol 1\s*$")
+        # The UI's window is not the one on screen: the bell is heard.
+        t.tmux("new-window", "-d")
+        t.tmux("select-window", "-t", ":1")
+        carol.send("c2")
+        t.wait_fmt("#{window_bell_flag}", "1", target=":0")
+        t.tmux("select-window", "-t", ":0")
+        bob.send("b2")
+        t.wait(r"\[act: 1:bob\(1\),2:carol\(2\)\]")
+        t.wait(r"\u2502 2 carol 2\s*$")
+        t.keys("M-2")
+        t.wait(r"\[2:carol online\] \[act: 1:bob\(1\)\]$")
+        t.wait(TIME + r"carol \| c2")
+        t.type("hi carol")
+        t.keys("Enter")
+        carol.wait("message", text="hi carol")
+        t.wait(TIME + "alice \u2713 hi carol")
+        check("talking to" not in t.text(),
+              "switching wrote into the conversation")
+        t.keys("C-p")
+        t.wait(r"\[1:bob online\]$")
+        t.type("hi bob")
+        t.keys("Enter")
+        bob.wait("message", text="hi bob")
+        t.keys("C-n")
+        t.wait(r"\[2:carol online\]$")
+        t.keys("C-n")
+        t.wait(r"\[0:status\]$")
+        t.type("oops")
+        t.keys("Enter")
+        t.wait(r"! status window: switch to a conversation with")
+        t.type("/msg carol direct")
+        t.keys("Enter")
+        carol.wait("message", text="direct")
+        # /peer typed by hand switches too.
+        t.type("/peer bob")
+        t.keys("Enter")
+        t.wait(r"\[1:bob online\]$")
+    finally:
+        for p in (bob, carol):
+            if p is not None:
+                p.kill()
+        t.close()
+
+
+# scroll -------------------------------------------------------------------
+
+def visible_numbers(t):
+    return [int(m.group(1)) for m in
+            (re.search(r"bob \| line (\d+)", x) for x in t.screen())
+            if m]
+
+
+def test_scrollback(uvqq):
+    t, bob = start_chat(uvqq)
+    try:
+        for i in range(1, 61):
+            bob.send("line %02d" % i)
+        t.wait(r"bob \| line 60\b")
+        t.keys("PPage")
+        t.wait(r"^-- more below --")
+        t.wait_gone(r"line 60")
+        nums = visible_numbers(t)
+        check(nums == list(range(nums[0], nums[0] + len(nums))),
+              "rows out of order: %r" % nums)
+        bottom = nums[-1]
+        check(30 <= bottom <= 45, "PgUp moved to %d" % bottom)
+        bob.send("line 61")
+        t.wait(r"^-- more below \(1 new\) --")
+        check(visible_numbers(t)[-1] == bottom, "new line moved the view")
+        # A resize keeps the place.
+        t.resize(70, 20)
+        t.wait_for(lambda s: len(s) == 20, "20 rows")
+        t.wait(r"^-- more below \(1 new\) --")
+        check(visible_numbers(t)[-1] == bottom, "resize lost the place")
+        t.resize(80, 24)
+        t.wait_for(lambda s: len(s) == 24, "24 rows")
+        check(visible_numbers(t)[-1] == bottom, "resize lost the place")
+        for _ in range(5):
+            t.keys("PPage")
+        t.wait(r"bob \| line 01\b")
+        check(visible_numbers(t)[0] == 1, "the oldest line is not at the top")
+        for _ in range(6):
+            t.keys("NPage")
+        t.wait_gone(r"^-- more below")
+        t.wait(r"bob \| line 61\b")
+    finally:
+        bob.kill()
+        t.close()
+
+
+# resize -------------------------------------------------------------------
+
+def test_resize_to_tiny_and_back(uvqq):
+    t, bob = start_chat(uvqq)
+    try:
+        t.type("你好 draft")
+        t.wait(r"^\[bob\] 你好 draft$")
+        t.resize(20, 6)
+        lines = t.wait_for(lambda s: len(s) == 6 and s, "6 rows")
+        t.wait_gone("\u2502")            # no room for the peer list
+        t.wait(r"^\[alice@")
+        t.wait(r"你好 draft$")
+        for line in t.screen():
+            check(width(line) <= 20, "row wider than 20: %r" % line)
+        x, y = t.cursor()
+        check(y == 5 and x == width("你好 draft"), "cursor at %d,%d" % (x, y))
+        bob.send("一二三四五六七八九十一二三四五")
+        t.wait(r"一二三")
+        for line in t.screen():
+            check(width(line) <= 20, "row wider than 20: %r" % line)
+        # Smaller than anyone would use: still alive.
+        t.resize(8, 2)
+        t.wait_for(lambda s: len(s) == 2, "2 rows")
+        t.resize(80, 24)
+        t.wait_for(lambda s: len(s) == 24, "24 rows")
+        t.wait("\u2502 1 bob")
+        t.wait(r"^\[bob\] 你好 draft$")
+        t.wait_cursor(len("[bob] ") + width("你好 draft"), 23)
+        t.keys("Enter")
+        bob.wait("message", text="你好 draft")
+        t.wait(r"alice \u2713 你好 draft")
+        lines = t.screen()
+        check(any("一二三四五六七八九十一二三四五" in x for x in lines),
+              "the message did not rewrap to the wide screen")
+    finally:
+        bob.kill()
+        t.close()
+
+
+# exit ---------------------------------------------------------------------
+
+def check_restored(t, status):
+    t.wait(r"^\[exited %s\]" % status)
+    t.wait_fmt("#{alternate_on}", "0")
+    t.wait_fmt("#{cursor_flag}", "1")
+    t.wait_fmt("#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}",
+               "000")
+    t.wait_fmt("#{keypad_flag}", "0")
+    text = t.text()
+    check("before" in text and "[status]" not in text,
+          "the normal screen is not back:\n" + text)
+
+
+def test_quit_restores_terminal(uvqq):
+    t = Term(uvqq, shell=True)
+    try:
+        t.type("/quit")
+        t.keys("Enter")
+        check_restored(t, 0)
+    finally:
+        t.close()
+
+
+def test_ctrl_c_quits_and_restores(uvqq):
+    t = Term(uvqq, shell=True)
+    try:
+        t.keys("C-c")
+        check_restored(t, 0)
+    finally:
+        t.close()
+
+
+def test_sigterm_restores_terminal(uvqq):
+    t = Term(uvqq, shell=True)
+    try:
+        os.kill(t.pid, signal.SIGTERM)
+        check_restored(t, r"\d+")
+    finally:
+        t.close()
+
+
+def test_crash_restores_terminal(uvqq):
+    t = Term(uvqq, shell=True)
+    try:
+        os.kill(t.pid, signal.SIGSEGV)
+        check_restored(t, 128 + signal.SIGSEGV)
+    finally:
+        t.close()
+
+
+GROUPS = {
+    "chat": [test_send_receive_and_delivery_marks,
+             test_escape_characters_are_shown_visibly,
+             test_paste_of_several_lines_is_one_message],
+    "text": [test_cjk_and_emoji_wrap_by_display_width],
+    "input": [test_input_line_cjk_cursor_and_backspace,
+              test_long_input_scrolls_sideways,
+              test_history_and_completion],
+    "switch": [test_switching_peers_and_unread_counts],
+    "scroll": [test_scrollback],
+    "resize": [test_resize_to_tiny_and_back],
+    "exit": [test_quit_restores_terminal, test_ctrl_c_quits_and_restores,
+             test_sigterm_restores_terminal, test_crash_restores_terminal],
+}
+
+
+def main():
+    if len(sys.argv) != 3 or (sys.argv[2] not in GROUPS and
+                              sys.argv[2] != "all"):
+        print(__doc__)
+        return 2
+    uvqq = os.path.abspath(sys.argv[1])
+    if sys.argv[2] == "all":
+        tests = [t for g in GROUPS.values() for t in g]
+    else:
+        tests = GROUPS[sys.argv[2]]
+    return run(tests, uvqq)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
