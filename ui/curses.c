@@ -61,6 +61,8 @@ struct cui {
 	int			 pasting;	/* inside a bracketed paste */
 
 	unsigned		 switches;	/* our /peer lines unanswered */
+	int			 word_left[2];	/* Ctrl-Left, Alt-Left codes */
+	int			 word_right[2];
 };
 
 /*
@@ -505,6 +507,12 @@ key_code(struct cui *c, wint_t k)
 		cd_layout(c->draw);
 		break;
 	default:
+		/* Ctrl- and Alt-arrows have no fixed codes in curses. */
+		if ((int)k == c->word_left[0] || (int)k == c->word_left[1])
+			ci_word_left(ci);
+		else if ((int)k == c->word_right[0] ||
+		    (int)k == c->word_right[1])
+			ci_word_right(ci);
 		break;
 	}
 	ci_key_done(ci, 0);
@@ -587,6 +595,18 @@ redraw_cb(uv_prepare_t *p)
 	cd_draw(c->draw, &c->m);
 }
 
+/* The code curses gives an extended key, or -1 when it has none. */
+static int
+key_code_for(const char *name)
+{
+	char	*seq = tigetstr(name);
+	int	 code;
+
+	if (seq == NULL || seq == (char *)-1)
+		return -1;
+	return (code = key_defined(seq)) > 0 ? code : -1;
+}
+
 static int
 curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 {
@@ -628,6 +648,10 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 	}
 	keypad(c->keys, TRUE);
 	nodelay(c->keys, TRUE);
+	c->word_left[0] = key_code_for("kLFT5");
+	c->word_left[1] = key_code_for("kLFT3");
+	c->word_right[0] = key_code_for("kRIT5");
+	c->word_right[1] = key_code_for("kRIT3");
 	fputs(PASTE_ON, stdout);
 	fflush(stdout);
 	if ((r = cd_open(&c->draw)) != 0) {

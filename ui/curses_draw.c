@@ -431,7 +431,7 @@ draw_input(struct cd *d, struct cd_model *m)
 		j = ci_cell(ci, i, &width);
 		if ((ci->buf[i] >= 0 && ci->buf[i] < 0x20) ||
 		    ci->buf[i] == 0x7f) {
-			/* A control character, pasted: shown, never sent raw. */
+			/* A pasted control character: ^X, never raw. */
 			wc[0] = L'^';
 			wc[1] = ci->buf[i] == 0x7f ? L'?' : ci->buf[i] + 0x40;
 			wc[2] = L'\0';

@@ -217,7 +217,8 @@ ci_word_right(struct ci *ci)
 	while (i < ci->len && is_word(ci->buf[i]))
 		i++;
 	/* Stop after a cell, never inside it. */
-	while (i < ci->len && !is_control(ci->buf[i]) && wcwidth(ci->buf[i]) == 0)
+	while (i < ci->len && !is_control(ci->buf[i]) &&
+	    wcwidth(ci->buf[i]) == 0)
 		i++;
 	ci->cur = i;
 	return 0;
@@ -333,12 +334,24 @@ ci_word_start(const struct ci *ci, int *first)
 	return i;
 }
 
+/* Whether candidate s (UTF-8) completes the word; *w: its wide form. */
+static int
+candidate(const char *s, const wchar_t *word, size_t wlen, wchar_t **w)
+{
+	if (ct_from_utf8(s, 0, w, NULL) != 0)
+		return 0;
+	if (wcslen(*w) >= wlen && wcsncasecmp(*w, word, wlen) == 0)
+		return 1;
+	free(*w);
+	return 0;
+}
+
 int
 ci_complete(struct ci *ci, const char *const *cands, size_t n,
     const wchar_t *suffix)
 {
-	wchar_t	*w;
-	size_t	 i, k, wlen, matches = 0, pick, start;
+	wchar_t	*w = NULL;
+	size_t	 i, k, wlen, matches = 0, start;
 	int	 first, r;
 
 	if (!ci->completing) {
@@ -351,33 +364,31 @@ ci_complete(struct ci *ci, const char *const *cands, size_t n,
 		ci->comp_next = 0;
 	}
 	wlen = wcslen(ci->comp_word);
-	for (pick = 0; pick < 2; pick++) {
-		for (i = 0, k = 0; i < n; i++) {
-			if (ct_from_utf8(cands[i], 0, &w, NULL) != 0)
-				return UV_ENOMEM;
-			if (wcsncasecmp(w, ci->comp_word, wlen) == 0 &&
-			    wcslen(w) >= wlen) {
-				if (pick && k == ci->comp_next % matches) {
-					ci->comp_next++;
-					/* Take out the word, then put in the match. */
-					(void)cut(ci, ci->comp_start, ci->cur,
-					    0, 0);
-					r = ci_insert(ci, w, wcslen(w));
-					if (r == 0 && suffix != NULL)
-						r = ci_insert(ci, suffix,
-						    wcslen(suffix));
-					free(w);
-					ci->completing = 1;
-					return r;
-				}
-				k++;
-			}
+	for (i = 0; i < n; i++) {
+		if (candidate(cands[i], ci->comp_word, wlen, &w)) {
+			matches++;
 			free(w);
 		}
-		if ((matches = k) == 0)
-			return UV_ENOENT;
 	}
-	return UV_ENOENT;
+	if (matches == 0)
+		return UV_ENOENT;
+	/* Each Tab takes the next match, round and round. */
+	for (i = 0, k = 0; i < n; i++) {
+		if (!candidate(cands[i], ci->comp_word, wlen, &w))
+			continue;
+		if (k++ == ci->comp_next % matches)
+			break;
+		free(w);
+	}
+	ci->comp_next++;
+	ci->completing = 1;
+	/* Out with the word, in with the match. */
+	(void)cut(ci, ci->comp_start, ci->cur, 0, 0);
+	r = ci_insert(ci, w, wcslen(w));
+	if (r == 0 && suffix != NULL)
+		r = ci_insert(ci, suffix, wcslen(suffix));
+	free(w);
+	return r;
 }
 
 int

@@ -214,6 +214,10 @@ def test_input_line_cjk_cursor_and_backspace(uvqq):
         t.wait_cursor(PROMPT + 4)
         t.keys("M-f")
         t.wait_cursor(PROMPT + 7)
+        t.keys("C-Left")
+        t.wait_cursor(PROMPT + 4)
+        t.keys("C-Right")
+        t.wait_cursor(PROMPT + 7)
         t.keys("C-u")
         t.wait(r"^\[status\]  三四$")
         t.wait_cursor(PROMPT)
@@ -332,7 +336,10 @@ def test_switching_peers_and_unread_counts(uvqq):
         t.type("oops")
         t.keys("Enter")
         t.wait(r"! status window: switch to a conversation with")
-        t.type("/msg carol direct")
+        t.type("/msg ca")
+        t.keys("Tab")                   # peer names complete too
+        t.wait(r"^\[status\] /msg carol$")
+        t.type("direct")
         t.keys("Enter")
         carol.wait("message", text="direct")
         # /peer typed by hand switches too.
@@ -387,6 +394,14 @@ def test_scrollback(uvqq):
             t.keys("NPage")
         t.wait_gone(r"^-- more below")
         t.wait(r"bob \| line 61\b")
+        # The mouse wheel, as tmux-256color reports it (X10 encoding).
+        t.type("\x1b[M`++")
+        t.wait(r"^-- more below --")
+        t.wait_gone(r"line 61")
+        t.type("\x1b[Ma++")
+        t.wait_gone(r"^-- more below")
+        t.wait(r"bob \| line 61\b")
+        check(t.input_line() == "[bob]", "mouse reports reached the input")
     finally:
         bob.kill()
         t.close()
