@@ -292,8 +292,9 @@ complete(struct cui *c)
 			cands[n++] = conv->addr;
 		}
 	}
-	if (ci_complete(&c->m.input, cands, n, cmd ? L" " : first &&
-	    !cmd && c->m.input.buf[0] != L'/' ? L": " : L" ") != 0)
+	/* A nick first on a message line addresses them: "bob: ". */
+	if (ci_complete(&c->m.input, cands, n, cmd || !first ? L" " :
+	    L": ") != 0)
 		beep();
 out:
 	for (i = 0; i < nowned; i++)
@@ -668,9 +669,10 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 	uv_signal_start(&c->winch, winch_cb, SIGWINCH);
 	uv_prepare_start(&c->redraw, redraw_cb);
 
-	say(c, NULL, CW_INFO, "uvqq: /peer ADDR to talk to someone, Alt-1..9 "
-	    "or Ctrl-N/Ctrl-P to switch, PgUp/PgDn to scroll, /help for "
-	    "commands, Ctrl-C to quit");
+	say(c, NULL, CW_INFO, "welcome to uvqq: /peer ADDR starts a "
+	    "conversation; Alt-1..9 or Ctrl-N/Ctrl-P switch (Alt-0: this "
+	    "status window); PgUp/PgDn scroll; Tab completes; /help lists "
+	    "the commands; Ctrl-C quits");
 	if (MB_CUR_MAX == 1)
 		say(c, NULL, CW_ERROR, "the locale is not UTF-8: set LANG "
 		    "(e.g. C.UTF-8) to see and type Chinese or emoji");

@@ -39,13 +39,22 @@ def message_rows(t, first_pattern):
 def start_chat(uvqq, nick="bob", t=None, n=1, **kw):
     """A UI and a headless peer that has greeted it; the UI shows their
     conversation (number n)."""
+    mine = t is None
     t = t or Term(uvqq, **kw)
-    p = peer(uvqq, nick)
-    p.send("/peer " + t.addr)
-    p.send("hello from " + nick)
-    t.wait(r"\u2502 %d %s 1\s*$" % (n, nick))
-    t.keys("M-%d" % n)
-    t.wait(TIME + nick + r" \| hello from " + nick)
+    p = None
+    try:
+        p = peer(uvqq, nick)
+        p.send("/peer " + t.addr)
+        p.send("hello from " + nick)
+        t.wait(r"\u2502 %d %s 1\s*$" % (n, nick))
+        t.keys("M-%d" % n)
+        t.wait(TIME + nick + r" \| hello from " + nick)
+    except BaseException:
+        if p is not None:
+            p.kill()
+        if mine:
+            t.close()
+        raise
     return t, p
 
 
@@ -53,9 +62,10 @@ def start_chat(uvqq, nick="bob", t=None, n=1, **kw):
 
 def test_send_receive_and_delivery_marks(uvqq):
     t = Term(uvqq)
-    bob = peer(uvqq, "bob")
+    bob = None
     stopped = False
     try:
+        bob = peer(uvqq, "bob")
         bob.send("/peer " + t.addr)
         bob.send("hello alice")
         # Not shown yet: an unread count on the status line and the list.
@@ -83,7 +93,8 @@ def test_send_receive_and_delivery_marks(uvqq):
     finally:
         if stopped:
             os.kill(bob.proc.pid, signal.SIGCONT)
-        bob.kill()
+        if bob is not None:
+            bob.kill()
         t.close()
 
 

@@ -3,6 +3,7 @@ server), with headless uvqq processes as the other peers.
 
 Everything waits on the screen with a deadline; nothing sleeps and hopes.
 """
+import itertools
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import harness  # noqa: E402
 from harness import TestFailure, check  # noqa: E402
 
 TIMEOUT = float(os.environ.get("UVQQ_TEST_TIMEOUT", "10"))
+_servers = itertools.count()
 
 
 def width(s):
@@ -39,7 +41,9 @@ class Term:
         if shutil.which("tmux") is None:
             raise TestFailure("tmux is not installed: the full-screen "
                               "tests need it (apt-get install tmux)")
-        self.sock = "uvqq-tui-%d-%d" % (os.getpid(), id(self))
+        # A name never used before: a server being killed may linger.
+        self.sock = "uvqq-tui-%d-%d-%s" % (os.getpid(), next(_servers),
+                                           os.urandom(4).hex())
         cmd = "%s --port 0 --bind 127.0.0.1 --nick %s %s" % (
             uvqq, nick, " ".join(args))
         if shell:
@@ -55,10 +59,16 @@ class Term:
                   "set-option", "-g", "history-limit", "0", ";",
                   "new-session", "-d", "-x", str(cols), "-y", str(rows),
                   "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", cmd)
-        self.pid = int(self.tmux("display-message", "-p", "#{pane_pid}"))
-        if shell:
-            self.pid = self._child(self.pid)
-        line = self.wait(r"\[%s@(127\.0\.0\.1:\d+)\]" % re.escape(nick))
+        try:
+            self.pid = int(self.tmux("display-message", "-p",
+                                     "#{pane_pid}"))
+            if shell:
+                self.pid = self._child(self.pid)
+            line = self.wait(r"\[%s@(127\.0\.0\.1:\d+)\]" %
+                             re.escape(nick))
+        except BaseException:
+            self.close()
+            raise
         self.addr = re.search(r"@(127\.0\.0\.1:\d+)\]", line).group(1)
 
     @staticmethod
