@@ -660,14 +660,20 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 		return r;
 	}
 
-	uv_poll_init(loop, &c->poll, STDIN_FILENO);
+	if ((r = uv_poll_init(loop, &c->poll, STDIN_FILENO)) != 0) {
+		term_restore();
+		return r;
+	}
 	uv_signal_init(loop, &c->winch);
 	uv_prepare_init(loop, &c->redraw);
 	c->poll.data = c->winch.data = c->redraw.data = c;
 	c->handles = 1;
-	uv_poll_start(&c->poll, UV_READABLE, stdin_cb);
-	uv_signal_start(&c->winch, winch_cb, SIGWINCH);
-	uv_prepare_start(&c->redraw, redraw_cb);
+	if ((r = uv_poll_start(&c->poll, UV_READABLE, stdin_cb)) != 0 ||
+	    (r = uv_signal_start(&c->winch, winch_cb, SIGWINCH)) != 0 ||
+	    (r = uv_prepare_start(&c->redraw, redraw_cb)) != 0) {
+		term_restore();
+		return r;
+	}
 
 	say(c, NULL, CW_INFO, "welcome to uvqq: /peer ADDR starts a "
 	    "conversation; Alt-1..9 or Ctrl-N/Ctrl-P switch (Alt-0: this "

@@ -139,7 +139,8 @@ pair_attr(const struct cd *d, int pair)
 /*
  * Draw s[a..b) cell by cell from the cursor, at most max columns: a
  * character keeps its combining marks (and a cell that has none but
- * marks is drawn on a space), as curses' cchar_t holds them.
+ * marks is drawn on a space), as curses' cchar_t holds them. Joiners
+ * stay out: a terminal that joins cells would move what follows.
  */
 static int
 put_cells(WINDOW *w, const wchar_t *s, size_t a, size_t b, attr_t attr,
@@ -161,7 +162,8 @@ put_cells(WINDOW *w, const wchar_t *s, size_t a, size_t b, attr_t attr,
 			if (wcwidth(s[a]) == 0)
 				wc[n++] = L' ';
 			for (k = a; k < j && n < CT_CELL_MAX; k++)
-				wc[n++] = s[k];
+				if (k == a || !ct_joiner(s[k]))
+					wc[n++] = s[k];
 		}
 		wc[n] = L'\0';
 		if (setcchar(&cc, wc, attr, 0, NULL) == OK)

@@ -153,6 +153,12 @@ ct_to_utf8(const wchar_t *s, size_t len, char **out, size_t *outlen)
 	return 0;
 }
 
+int
+ct_joiner(wchar_t c)
+{
+	return c == 0x200d || c == 0xfe0e || c == 0xfe0f;
+}
+
 size_t
 ct_cell(const wchar_t *s, size_t len, size_t i, int *width)
 {

@@ -36,6 +36,12 @@ int	 ct_width(wchar_t);
  * a space).
  */
 size_t	 ct_cell(const wchar_t *s, size_t len, size_t i, int *width);
+/*
+ * Whether c is a zero-width joiner or an emoji variation selector: what
+ * makes some terminals draw cells wider than wcwidth says (a ZWJ family
+ * in one cell, a "❤️" in two), so they are kept but never drawn.
+ */
+int	 ct_joiner(wchar_t c);
 /* Columns of s[0..len). */
 int	 ct_swidth(const wchar_t *s, size_t len);
 /* How many code points of s fit in cols columns, whole cells only. */

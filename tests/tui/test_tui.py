@@ -170,6 +170,13 @@ def test_cjk_and_emoji_wrap_by_display_width(uvqq):
         check(pane_part(line).rstrip().endswith("ok \u4e2d end"),
               "after emoji: %r" % line)
         check(width(pane_part(line)) <= 60, "emoji row too wide")
+        # Joined emoji never move what follows them, nor the peer list.
+        bob.send("fam \U0001F468\u200D\U0001F469\u200D\U0001F467 x "
+                 "\u2764\ufe0f y \U0001F1E8\U0001F1F3 z")
+        t.wait(r"bob \| fam")
+        for line in t.screen()[:-2]:
+            check(width(line[:line.rfind("\u2502")]) == 60,
+                  "the peer list moved: %r" % line)
     finally:
         bob.kill()
         t.close()
