@@ -446,6 +446,9 @@ ci_view(struct ci *ci, int cols, size_t *from, size_t *to, int *curcol)
 		ci->hscroll = ci->cur;
 	if (ci->hscroll > ci->len)
 		ci->hscroll = ci->len;
+	/* All of it fits again (the screen grew): no scrolling. */
+	if (ci->hscroll > 0 && span(ci, 0, ci->cur) <= cols - 1)
+		ci->hscroll = 0;
 	/* Going left past the edge: show some of what is before. */
 	if (ci->cur == ci->hscroll && ci->hscroll > 0) {
 		while (ci->hscroll > 0 && span(ci, ci->hscroll, ci->cur) <

@@ -398,11 +398,11 @@ def test_scrollback(uvqq):
         check(visible_numbers(t)[-1] == bottom, "new line moved the view")
         # A resize keeps the place.
         t.resize(70, 20)
-        t.wait_for(lambda s: len(s) == 20, "20 rows")
+        t.wait_resized(70, 20)
         t.wait(r"^-- more below \(1 new\) --")
         check(visible_numbers(t)[-1] == bottom, "resize lost the place")
         t.resize(80, 24)
-        t.wait_for(lambda s: len(s) == 24, "24 rows")
+        t.wait_resized(80, 24)
         check(visible_numbers(t)[-1] == bottom, "resize lost the place")
         for _ in range(5):
             t.keys("PPage")
@@ -433,7 +433,7 @@ def test_resize_to_tiny_and_back(uvqq):
         t.type("你好 draft")
         t.wait(r"^\[bob\] 你好 draft$")
         t.resize(20, 6)
-        lines = t.wait_for(lambda s: len(s) == 6 and s, "6 rows")
+        t.wait_resized(20, 6)
         t.wait_gone("\u2502")            # no room for the peer list
         t.wait(r"^\[alice@")
         t.wait(r"你好 draft$")
@@ -447,9 +447,9 @@ def test_resize_to_tiny_and_back(uvqq):
             check(width(line) <= 20, "row wider than 20: %r" % line)
         # Smaller than anyone would use: still alive.
         t.resize(8, 2)
-        t.wait_for(lambda s: len(s) == 2, "2 rows")
+        t.wait_resized(8, 2)
         t.resize(80, 24)
-        t.wait_for(lambda s: len(s) == 24, "24 rows")
+        t.wait_resized(80, 24)
         t.wait("\u2502 1 bob")
         t.wait(r"^\[bob\] 你好 draft$")
         t.wait_cursor(len("[bob] ") + width("你好 draft"), 23)

@@ -119,18 +119,31 @@ class Term:
     def resize(self, cols, rows):
         self.tmux("resize-window", "-x", str(cols), "-y", str(rows))
 
+    def wait_resized(self, cols, rows):
+        """Until uvqq has redrawn for the new size: its status line is
+        second from the bottom and the peer list where it belongs."""
+        def done(lines):
+            if len(lines) != rows or not lines[-2].startswith("[alice"):
+                return False
+            return cols < 60 or all(len(x) > 0 for x in lines[:-2])
+        self.wait_for(done, "a redraw at %dx%d" % (cols, rows))
+
     def wait_for(self, pred, what, timeout=TIMEOUT):
-        """Poll the screen until pred(lines) is true; return its value."""
+        """Poll the screen until pred(lines) is true; return its value.
+        A frame may reach tmux in several writes: the screen must also
+        be the same a moment later, so checks never see half a frame."""
         deadline = time.monotonic() + timeout
+        last = None
         while True:
             lines = self.screen()
             v = pred(lines)
-            if v:
+            if v and (lines == last or time.monotonic() > deadline):
                 return v
             if time.monotonic() > deadline:
                 raise TestFailure("timed out waiting for %s; screen:\n%s" %
                                   (what, "\n".join(lines)))
-            time.sleep(0.05)
+            last = lines if v else None
+            time.sleep(0.02 if v else 0.05)
 
     def wait(self, pattern, timeout=TIMEOUT):
         """The first screen line matching the regular expression."""
