@@ -4,9 +4,11 @@
  * Each message is cut into segments numbered from 1 in the sender's
  * session. The receiver delivers them in order, reassembling fragments,
  * and acknowledges cumulatively (a) and selectively (k), once per loop
- * turn. The sender retransmits on a timeout derived from measured RTT
- * (RFC 6298) with exponential backoff; when the oldest segment exhausts
- * its tries its message fails, and every MSG carries the lowest segment
+ * turn. The sender retransmits a segment when one sent after it has been
+ * acknowledged and a round trip has passed (RACK, RFC 8985), or on a
+ * timeout derived from measured RTT (RFC 6298) with exponential backoff.
+ * When the oldest segment exhausts its tries its message fails, and
+ * every MSG carries the lowest segment
  * still outstanding (b) so the receiver skips what was abandoned instead
  * of waiting for it forever.
  */
@@ -126,7 +128,7 @@ nomem:
 }
 
 static int
-transmit(struct link *l, struct segment *s, uint64_t now)
+transmit(struct link *l, struct segment *s, uint64_t now, int timeout)
 {
 	struct frame	 f;
 	unsigned	 backoff;
@@ -140,11 +142,16 @@ transmit(struct link *l, struct segment *s, uint64_t now)
 	f.nfrags = s->nfrags;
 	f.body = s->body;
 	f.bodylen = s->len;
-	if (s->tries > 0)
+	if (s->tries == 0)
+		s->first_sent = now;
+	else
 		l->net->stats.retransmits++;
+	if (timeout)
+		s->timeouts++;
 	s->tries++;
+	s->last_sent = now;
 	s->sent_us = uv_hrtime() / 1000;
-	backoff = s->tries > 6 ? 32 : 1u << (s->tries - 1);
+	backoff = 1u << (s->timeouts > 7 ? 7 : s->timeouts);
 	s->deadline = now + (l->rto * backoff > LINK_RTO_MAX ?
 	    LINK_RTO_MAX : l->rto * backoff);
 	return net_send_frame(l->net, l, &f);
@@ -158,9 +165,14 @@ link_pump(struct link *l)
 
 	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING)
 		return;
-	while (l->tx_next != NULL &&
-	    l->tx_next->seq < l->tx_head->seq + LINK_TX_WINDOW) {
-		transmit(l, l->tx_next, now);
+	/*
+	 * What is in flight is bounded by what the network holds (pipe) and
+	 * by what the receiver can buffer beyond its first gap.
+	 */
+	while (l->tx_next != NULL && l->pipe < LINK_TX_WINDOW &&
+	    l->tx_next->seq < l->tx_head->seq + LINK_RX_WINDOW) {
+		transmit(l, l->tx_next, now, 0);
+		l->pipe++;
 		l->tx_next = l->tx_next->next;
 	}
 	link_arm_timer(l);
@@ -209,6 +221,8 @@ fail_head_message(struct link *l, const char *reason)
 		l->tx_head = s->next;
 		if (l->tx_next == s)
 			l->tx_next = s->next;
+		if (s->tries > 0 && !s->sacked)
+			l->pipe--;
 		segment_free(s);
 	}
 	if (l->tx_head == NULL)
@@ -241,20 +255,25 @@ link_on_timer(struct link *l)
 
 	while (l->tx_head != NULL && l->tx_head != l->tx_next &&
 	    l->tx_head->tries >= LINK_MAX_TRIES &&
-	    l->tx_head->deadline <= now) {
+	    l->tx_head->deadline <= now &&
+	    now - l->tx_head->first_sent >= LINK_GIVE_UP_MS) {
 		fail_head_message(l, "no acknowledgement");
 		if (l->state == PEER_ONLINE)
 			link_set_state(l, l->kind, PEER_OFFLINE);
 	}
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+		/*
+		 * Back off only while the peer is silent: a peer that answers
+		 * is there, and this was just a datagram lost on the way.
+		 */
 		if (!s->sacked && s->deadline <= now)
-			transmit(l, s, now);
+			transmit(l, s, now, l->last_heard <= s->last_sent);
 	}
 	link_pump(l);
 }
 
-static void
-rtt_sample(struct link *l, double ms)
+void
+link_rtt_sample(struct link *l, double ms)
 {
 	double	 rto;
 
@@ -275,11 +294,22 @@ rtt_sample(struct link *l, double ms)
 	l->rto = (unsigned)rto;
 }
 
+/* A segment acknowledged: learn from it (Karn: only from one sent once). */
+static void
+acked(struct link *l, struct segment *s, uint64_t now_us, uint64_t *sample)
+{
+	if (s->tries == 1)
+		*sample = now_us - s->sent_us;
+	if (s->sent_us > l->rack_us)
+		l->rack_us = s->sent_us;
+}
+
 void
 link_on_ack(struct link *l, const struct frame *f)
 {
 	struct segment	*s;
-	uint64_t	 now_us = uv_hrtime() / 1000, sample = 0;
+	uint64_t	 now_us = uv_hrtime() / 1000, sample = 0, reo_us;
+	uint64_t	 now = uv_now(l->net->loop);
 	unsigned	 i;
 
 	/* An ACK past what we ever sent is forged or stale: ignore it. */
@@ -287,9 +317,10 @@ link_on_ack(struct link *l, const struct frame *f)
 		return;
 	while ((s = l->tx_head) != NULL && s->seq <= f->ack &&
 	    s != l->tx_next) {
-		/* Karn: only segments sent once give an honest sample. */
-		if (s->tries == 1)
-			sample = now_us - s->sent_us;
+		if (!s->sacked) {
+			acked(l, s, now_us, &sample);
+			l->pipe--;
+		}
 		l->tx_head = s->next;
 		if (s->frag + 1 == s->nfrags) {
 			l->tx_messages--;
@@ -300,17 +331,29 @@ link_on_ack(struct link *l, const struct frame *f)
 	if (l->tx_head == NULL)
 		l->tx_tail = l->tx_next = NULL;
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
-		for (i = 0; i < f->nsack; i++) {
+		for (i = 0; i < f->nsack && !s->sacked; i++) {
 			if (s->seq >= f->sack[i].first &&
-			    s->seq <= f->sack[i].last && !s->sacked) {
+			    s->seq <= f->sack[i].last) {
 				s->sacked = 1;
-				if (s->tries == 1)
-					sample = now_us - s->sent_us;
+				l->pipe--;
+				acked(l, s, now_us, &sample);
 			}
 		}
 	}
 	if (sample != 0)
-		rtt_sample(l, (double)sample / 1000.0);
+		link_rtt_sample(l, (double)sample / 1000.0);
+
+	/*
+	 * RACK: a segment sent before one that arrived, and more than a
+	 * round trip (plus a little for reordering) ago, is lost: resend it
+	 * now rather than wait for its timer.
+	 */
+	reo_us = (uint64_t)(l->srtt * 1250.0) + 1000;
+	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+		if (!s->sacked && s->sent_us < l->rack_us &&
+		    s->sent_us + reo_us <= now_us)
+			transmit(l, s, now, 0);
+	}
 	link_pump(l);
 }
 

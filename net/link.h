@@ -15,11 +15,12 @@
 #include "net/net.h"
 #include "net/proto.h"
 
-#define LINK_TX_WINDOW	256	/* segments in flight per peer */
-#define LINK_RX_WINDOW	512	/* segments buffered out of order */
-#define LINK_MAX_TRIES	10	/* transmissions before a message fails */
+#define LINK_TX_WINDOW	256	/* segments in flight, not yet acknowledged */
+#define LINK_RX_WINDOW	1024	/* segments the receiver holds out of order */
+#define LINK_MAX_TRIES	10	/* transmissions before a message fails, */
+#define LINK_GIVE_UP_MS	15000	/* and this long without an acknowledgement */
 #define LINK_RTO_INIT	500	/* ms, before any RTT sample */
-#define LINK_RTO_MIN	100	/* ms */
+#define LINK_RTO_MIN	30	/* ms; duplicates cost little, stalls a lot */
 #define LINK_RTO_MAX	4000	/* ms */
 #define NET_MAX_LINKS	4096	/* peers, known or not */
 
@@ -31,8 +32,11 @@ struct segment {
 	char		*body;		/* owned */
 	size_t		 len;
 	uint64_t	 sent_us;	/* last transmission, uv_hrtime()/1000 */
+	uint64_t	 first_sent;	/* ms (uv_now) */
+	uint64_t	 last_sent;	/* ms (uv_now) */
 	uint64_t	 deadline;	/* ms (uv_now) of the next retransmit */
 	unsigned	 tries;		/* transmissions so far */
+	unsigned	 timeouts;	/* of which after a timeout: backoff */
 	int		 sacked;
 	struct segment	*next;
 };
@@ -66,6 +70,7 @@ struct link {
 	uint64_t		 last_heard;	/* ms */
 	uint64_t		 last_sent;	/* ms */
 	uint64_t		 last_hello;	/* ms, to rate-limit HELLOs */
+	uint64_t		 probe_us;	/* HELLO or PING sent, for RTT */
 	uv_timer_t		 timer;		/* probe and retransmission */
 	int			 forgotten;	/* closing; ignore it */
 
@@ -75,7 +80,9 @@ struct link {
 	struct segment		*tx_next;	/* first never sent */
 	uint64_t		 next_seq;
 	size_t			 tx_messages;	/* distinct messages in tx */
+	size_t			 pipe;		/* sent, not yet (s)acked */
 	double			 srtt, rttvar;	/* ms, 0 before a sample */
+	uint64_t		 rack_us;	/* newest send time acknowledged */
 	unsigned		 rto;		/* ms */
 
 	/* Receiving: the stream from session rx_sid. */
@@ -136,5 +143,6 @@ void	 link_send_ack(struct link *);
 void	 link_pump(struct link *);
 void	 link_arm_timer(struct link *);
 void	 link_fail_all(struct link *, const char *reason);
+void	 link_rtt_sample(struct link *, double ms);
 
 #endif

@@ -260,6 +260,8 @@ send_hello(struct net *n, struct link *l, enum frame_type type)
 		f.bodylen = len > 0 ? (size_t)len : 0;
 	}
 	l->last_hello = uv_now(n->loop);
+	if (type == FRAME_HELLO)
+		l->probe_us = uv_hrtime() / 1000;
 	net_send_frame(n, l, &f);
 }
 
@@ -341,6 +343,18 @@ become_uvqq(struct net *n, struct link *l, const struct frame *f)
 	flush_pending(l);
 }
 
+/* A WELCOME or PONG answers our last HELLO or PING: an RTT sample, so
+ * the first message already has a timeout fit for the path. */
+static void
+rtt_from_probe(struct link *l)
+{
+	uint64_t	 now_us = uv_hrtime() / 1000;
+
+	if (l->probe_us != 0 && now_us >= l->probe_us)
+		link_rtt_sample(l, (double)(now_us - l->probe_us) / 1000.0);
+	l->probe_us = 0;
+}
+
 static void
 on_frame(struct net *n, struct link *l, const struct frame *f)
 {
@@ -365,8 +379,10 @@ on_frame(struct net *n, struct link *l, const struct frame *f)
 		become_uvqq(n, l, f);
 		break;
 	case FRAME_WELCOME:
-		if (f->dsid == n->sid)
+		if (f->dsid == n->sid) {
+			rtt_from_probe(l);
 			become_uvqq(n, l, f);
+		}
 		break;
 	case FRAME_MSG:
 		link_on_msg(l, f);
@@ -385,6 +401,8 @@ on_frame(struct net *n, struct link *l, const struct frame *f)
 		break;
 	}
 	case FRAME_PONG:
+		if (f->dsid == n->sid)
+			rtt_from_probe(l);
 		break;
 	case FRAME_BYE:
 		link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
@@ -520,6 +538,7 @@ tick_cb(uv_timer_t *t)
 		if (now - l->last_sent >= n->heartbeat_ms) {
 			memset(&ping, 0, sizeof ping);
 			ping.type = FRAME_PING;
+			l->probe_us = uv_hrtime() / 1000;
 			net_send_frame(n, l, &ping);
 		}
 	}

@@ -1,0 +1,113 @@
+"""test_lossy.py: delivery through a path that drops 30% of datagrams each
+way, duplicates some and reorders others (tests/integration/relay.py)."""
+import os
+import sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Uvqq, check, run  # noqa: E402
+from relay import Relay  # noqa: E402
+
+SLOW = 60          # seconds a whole burst may take on a loaded 2-core CI
+
+
+def lossy_pair(seed, drop=0.3, dup=0.05, delay_ms=20):
+    a = Uvqq("--heartbeat", "1000", nick="alice")
+    b = Uvqq("--heartbeat", "1000", nick="bob")
+    r = Relay(a.port, b.port, drop=drop, dup=dup, delay_ms=delay_ms,
+              seed=seed)
+    # Both sides probe: one HELLO that gets through is enough.
+    a.send("/peer 127.0.0.1:%d bob" % r.a_port)
+    b.send("/peer 127.0.0.1:%d alice" % r.b_port)
+    a.wait("peer", state="online", kind="uvqq", timeout=SLOW)
+    b.wait("peer", state="online", kind="uvqq", timeout=SLOW)
+    return a, b, r
+
+
+def burst(sender, receiver, texts):
+    got = [receiver.wait("message", timeout=SLOW)["text"] for _ in texts]
+    first_bad = next((i for i, (x, y) in enumerate(zip(got, texts))
+                      if x != y), None)
+    check(got == texts, "in order, once each: first difference at %r"
+          % first_bad)
+    ids = [sender.wait("delivered", timeout=SLOW)["id"] for _ in texts]
+    check(len(set(ids)) == len(texts), "each delivered once")
+
+
+def no_extra(proc, kind, count):
+    extra = [e for e in proc.seen if e["event"] == kind]
+    check(len(extra) == count, "%d %s events, want %d" %
+          (len(extra), kind, count))
+
+
+def test_thousands_of_messages_both_ways_at_30_percent_loss():
+    a, b, r = lossy_pair(seed=7)
+    try:
+        ta = ["a→b %d 你好" % i for i in range(2000)]
+        tb = ["b→a %d hello" % i for i in range(1000)]
+        for i in range(2000):
+            a.send(ta[i])
+            if i < 1000:
+                b.send(tb[i])
+        burst(a, b, ta)
+        burst(b, a, tb)
+        check(a.quit() == 0 and b.quit() == 0, "clean exit")
+        no_extra(b, "message", 2000)
+        no_extra(a, "message", 1000)
+        no_extra(a, "failed", 0)
+        check(r.stats["dropped"] > 1000 and r.stats["duplicated"] > 100,
+              "the relay really was lossy: %r" % r.stats)
+    finally:
+        a.kill()
+        b.kill()
+        r.close()
+
+
+def test_long_messages_both_ways_at_30_percent_loss():
+    a, b, r = lossy_pair(seed=11)
+    try:
+        big_a = "".join("甲乙丙丁 %05d " % i for i in range(4000))
+        big_a = big_a.encode()[:65536].decode("utf-8", "ignore")
+        big_b = "".join("long line %05d\n" % i for i in range(4000))[:65536]
+        a.send(big_a.replace("\n", " "))
+        b.send(big_b.replace("\n", " "))
+        a.send("after the long one")
+        got = b.wait("message", timeout=SLOW)["text"]
+        check(got == big_a, "64 KiB a→b whole (%d of %d chars)" %
+              (len(got), len(big_a)))
+        check(b.wait("message", timeout=SLOW)["text"] ==
+              "after the long one", "order kept after a long message")
+        got = a.wait("message", timeout=SLOW)["text"]
+        check(got == big_b.replace("\n", " "), "64 KiB b→a whole")
+        for p in (a, a, b):
+            p.wait("delivered", timeout=SLOW)
+    finally:
+        a.kill()
+        b.kill()
+        r.close()
+
+
+def test_peer_gone_means_failed_and_offline_and_the_loop_goes_on():
+    a = Uvqq("--heartbeat", "100", nick="alice")
+    b = Uvqq("--heartbeat", "100", nick="bob")
+    c = Uvqq(nick="carol")
+    try:
+        a.send("/peer %s" % b.addr)
+        a.wait("peer", peer=b.addr, state="online")
+        b.kill()                      # gone without BYE: ICMP unreachable
+        a.send("are you there?")
+        a.wait("peer", peer=b.addr, state="offline", timeout=5)
+        ev = a.wait("failed", timeout=40)
+        check(ev["reason"] == "no acknowledgement", repr(ev))
+        a.send("/peer %s" % c.addr)   # the loop still runs
+        a.send("carol, hi")
+        check(c.wait("message")["text"] == "carol, hi", "still chatting")
+        a.wait("delivered", peer=c.addr)
+    finally:
+        a.kill()
+        b.kill()
+        c.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(run([test_thousands_of_messages_both_ways_at_30_percent_loss,
+                  test_long_messages_both_ways_at_30_percent_loss,
+                  test_peer_gone_means_failed_and_offline_and_the_loop_goes_on]))
