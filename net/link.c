@@ -36,15 +36,22 @@ segment_free(struct segment *s)
 }
 
 static void
+slot_clear(struct link *l, struct rx_slot *slot)
+{
+	if (slot->used)
+		l->net->rx_bytes -= slot->len;
+	free(slot->body);
+	memset(slot, 0, sizeof *slot);
+}
+
+static void
 rx_reset(struct link *l, uint64_t sid, uint64_t next)
 {
 	size_t	 i;
 
 	if (l->rx_slots != NULL) {
-		for (i = 0; i < LINK_RX_WINDOW; i++) {
-			free(l->rx_slots[i].body);
-			memset(&l->rx_slots[i], 0, sizeof l->rx_slots[i]);
-		}
+		for (i = 0; i < LINK_RX_WINDOW; i++)
+			slot_clear(l, &l->rx_slots[i]);
 	}
 	free(l->rx_buf);
 	l->rx_buf = NULL;
@@ -436,11 +443,8 @@ link_on_msg(struct link *l, const struct frame *f)
 	/* The sender gave up on everything below base: skip it. */
 	if (f->base > l->rx_next) {
 		for (s = l->rx_next; s < f->base &&
-		    s < l->rx_next + LINK_RX_WINDOW; s++) {
-			slot = &l->rx_slots[s % LINK_RX_WINDOW];
-			free(slot->body);
-			memset(slot, 0, sizeof *slot);
-		}
+		    s < l->rx_next + LINK_RX_WINDOW; s++)
+			slot_clear(l, &l->rx_slots[s % LINK_RX_WINDOW]);
 		free(l->rx_buf);
 		l->rx_buf = NULL;
 		l->rx_len = 0;
@@ -453,6 +457,12 @@ link_on_msg(struct link *l, const struct frame *f)
 	slot = &l->rx_slots[f->seq % LINK_RX_WINDOW];
 	if (slot->used)
 		return;
+	/* Out of order data is held within a bound; the sender resends. */
+	if (f->seq != l->rx_next &&
+	    l->net->rx_bytes + f->bodylen > NET_RX_BYTES_MAX) {
+		l->net->stats.dropped++;
+		return;
+	}
 	if ((slot->body = malloc(f->bodylen + 1)) == NULL) {
 		l->net->stats.dropped++;
 		return;
@@ -463,10 +473,10 @@ link_on_msg(struct link *l, const struct frame *f)
 	slot->frag = f->frag;
 	slot->nfrags = f->nfrags;
 	slot->used = 1;
+	l->net->rx_bytes += slot->len;
 	while ((slot = &l->rx_slots[l->rx_next % LINK_RX_WINDOW])->used) {
 		deliver(l, slot);
-		free(slot->body);
-		memset(slot, 0, sizeof *slot);
+		slot_clear(l, slot);
 		l->rx_next++;
 	}
 }

@@ -23,6 +23,7 @@
 #define LINK_RTO_MIN	30	/* ms; duplicates cost little, stalls a lot */
 #define LINK_RTO_MAX	4000	/* ms */
 #define NET_MAX_LINKS	4096	/* peers, known or not */
+#define NET_RX_BYTES_MAX (32u << 20)	/* held out of order, all peers */
 
 /* One datagram's worth of a message, waiting for its acknowledgement. */
 struct segment {
@@ -73,6 +74,11 @@ struct link {
 	uint64_t		 probe_us;	/* HELLO or PING sent, for RTT */
 	uv_timer_t		 timer;		/* probe and retransmission */
 	int			 forgotten;	/* closing; ignore it */
+	int			 known;		/* added by us, not a stranger */
+	double			 tokens;	/* rate limit for plain text */
+	uint64_t		 tokens_at;	/* ms of the last refill */
+	uint64_t		 datagrams_in;
+	uint64_t		 flooded;
 
 	/* Sending: segments not yet cumulatively acknowledged, in order. */
 	struct pending		*pend_head, **pend_tail;
@@ -111,6 +117,9 @@ struct net {
 	char			 local[EV_ADDRLEN];
 	unsigned		 heartbeat_ms;
 	unsigned		 probe_ms;
+	unsigned		 rate_limit;
+	int			 known_only;
+	size_t			 rx_bytes;	/* held out of order */
 	struct link		*links;
 	size_t			 nlinks;
 	struct link		*ack_list;

@@ -435,6 +435,32 @@ on_text(struct net *n, struct link *l, const char *buf, size_t len)
 	evq_push(n->evq, ev);
 }
 
+/*
+ * A token bucket per peer for plain text, which nothing else paces: a
+ * flood from one address is dropped here, cheaply and counted, before it
+ * costs events, output and memory. A second's worth may come at once.
+ */
+static int
+take_token(struct net *n, struct link *l)
+{
+	uint64_t	 now = uv_now(n->loop);
+
+	if (n->rate_limit == 0)
+		return 1;
+	if (l->tokens_at == 0)
+		l->tokens = n->rate_limit;
+	else
+		l->tokens += (double)(now - l->tokens_at) * n->rate_limit /
+		    1000.0;
+	if (l->tokens > n->rate_limit)
+		l->tokens = n->rate_limit;
+	l->tokens_at = now;
+	if (l->tokens < 1.0)
+		return 0;
+	l->tokens -= 1.0;
+	return 1;
+}
+
 static void
 on_datagram(struct net *n, const char *buf, size_t len,
     const struct sockaddr *from)
@@ -447,6 +473,12 @@ on_datagram(struct net *n, const char *buf, size_t len,
 	memcpy(&ss, from, addr_len(from));
 	addr_normalize(&ss);
 	l = link_find(n, (struct sockaddr *)&ss);
+	if (n->known_only && (l == NULL || !l->known)) {
+		n->stats.unknown++;
+		return;
+	}
+	if (l != NULL)
+		l->datagrams_in++;
 	if (is_frame) {
 		if ((r = proto_decode(buf, len, &f)) != 0) {
 			n->stats.malformed++;
@@ -472,8 +504,14 @@ on_datagram(struct net *n, const char *buf, size_t len,
 		if ((l = link_new(n, (struct sockaddr *)&ss, PEER_PLAIN,
 		    PEER_ONLINE)) == NULL)
 			return;
+		l->datagrams_in++;
 		/* One probe back, in case it is a uvqq that took us for plain. */
 		send_hello(n, l, FRAME_HELLO);
+	}
+	if (!take_token(n, l)) {
+		l->flooded++;
+		n->stats.flooded++;
+		return;
 	}
 	on_text(n, l, buf, len);
 }
@@ -556,7 +594,7 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 {
 	struct sockaddr_storage	 ss;
 	struct net		*n;
-	int			 namelen, r;
+	int			 namelen, r, rcvbuf;
 	unsigned		 tick;
 
 	if (addr_from_host(cfg->bind, cfg->port, &ss) != 0)
@@ -568,6 +606,8 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 	n->family = ss.ss_family;
 	n->heartbeat_ms = cfg->heartbeat_ms;
 	n->probe_ms = cfg->probe_ms;
+	n->rate_limit = cfg->rate_limit;
+	n->known_only = cfg->known_only;
 	snprintf(n->nick, sizeof n->nick, "%s", cfg->nick);
 	do {
 		if ((r = uv_random(NULL, NULL, &n->sid, sizeof n->sid, 0,
@@ -586,6 +626,9 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 	if ((r = uv_udp_bind(&n->udp, (struct sockaddr *)&ss, 0)) != 0 ||
 	    (r = uv_udp_recv_start(&n->udp, alloc_cb, recv_cb)) != 0)
 		goto fail;
+	/* Room for bursts; the kernel caps it at net.core.rmem_max. */
+	rcvbuf = 4 << 20;
+	uv_recv_buffer_size((uv_handle_t *)&n->udp, &rcvbuf);
 	namelen = sizeof ss;
 	if ((r = uv_udp_getsockname(&n->udp, (struct sockaddr *)&ss,
 	    &namelen)) != 0 ||
@@ -661,10 +704,13 @@ net_peer_add(struct net *n, const struct sockaddr *sa)
 {
 	struct link	*l;
 
-	if (link_find(n, sa) != NULL)
+	if ((l = link_find(n, sa)) != NULL) {
+		l->known = 1;
 		return 0;
+	}
 	if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
 		return UV_ENOMEM;
+	l->known = 1;
 	l->probe_deadline = uv_now(n->loop) + n->probe_ms;
 	send_hello(n, l, FRAME_HELLO);
 	link_arm_timer(l);
@@ -765,4 +811,36 @@ void
 net_get_stats(const struct net *n, struct net_stats *st)
 {
 	*st = n->stats;
+}
+
+int
+net_peer_get_stats(struct net *n, const struct sockaddr *sa,
+    struct net_peer_stats *st)
+{
+	struct link		*l;
+	const struct pending	*p;
+
+	if ((l = link_find(n, sa)) == NULL)
+		return UV_ENOENT;
+	memset(st, 0, sizeof *st);
+	st->datagrams_in = l->datagrams_in;
+	st->flooded = l->flooded;
+	st->outstanding = l->tx_messages;
+	for (p = l->pend_head; p != NULL; p = p->next)
+		st->outstanding++;
+	st->srtt = l->srtt;
+	st->rto = l->rto;
+	return 0;
+}
+
+void
+net_set_known_only(struct net *n, int on)
+{
+	n->known_only = on;
+}
+
+void
+net_set_rate_limit(struct net *n, unsigned per_second)
+{
+	n->rate_limit = per_second;
 }

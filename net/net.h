@@ -23,6 +23,9 @@ struct net_config {
 	const char	*nick;
 	unsigned	 heartbeat_ms;	/* PING interval; offline after 3 */
 	unsigned	 probe_ms;	/* silence after HELLO means plain */
+	unsigned	 rate_limit;	/* text datagrams/s from one plain peer;
+					   0: no limit */
+	int		 known_only;	/* ignore addresses not added by us */
 };
 
 struct net_stats {
@@ -31,6 +34,16 @@ struct net_stats {
 	uint64_t	 malformed;	/* frames that failed to decode */
 	uint64_t	 retransmits;
 	uint64_t	 dropped;	/* refused for lack of room */
+	uint64_t	 flooded;	/* over a peer's rate limit */
+	uint64_t	 unknown;	/* from strangers, with known_only */
+};
+
+struct net_peer_stats {
+	uint64_t	 datagrams_in;
+	uint64_t	 flooded;	/* text dropped over the rate limit */
+	size_t		 outstanding;	/* messages not yet acknowledged */
+	double		 srtt;		/* ms, 0 before a sample */
+	unsigned	 rto;		/* ms */
 };
 
 /* Bind and start receiving. On failure nothing is left open. */
@@ -62,5 +75,9 @@ size_t		 net_outstanding(const struct net *);
 /* Give up on every outstanding message now. */
 void		 net_fail_all(struct net *, const char *reason);
 void		 net_get_stats(const struct net *, struct net_stats *);
+int		 net_peer_get_stats(struct net *, const struct sockaddr *,
+		     struct net_peer_stats *);
+void		 net_set_known_only(struct net *, int);
+void		 net_set_rate_limit(struct net *, unsigned);
 
 #endif

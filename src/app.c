@@ -524,6 +524,8 @@ app_start(struct app *app, const char **cause)
 	cfg.nick = app->nick;
 	cfg.heartbeat_ms = app->opts.heartbeat_ms;
 	cfg.probe_ms = app->opts.probe_ms;
+	cfg.rate_limit = app->opts.rate_limit;
+	cfg.known_only = app->opts.known_only;
 	if ((r = net_open(&app->net, app->loop, &app->evq, &cfg)) != 0) {
 		*cause = "cannot bind";
 		return r;

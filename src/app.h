@@ -26,6 +26,8 @@ struct app_options {
 	int		 headless;
 	unsigned	 heartbeat_ms;
 	unsigned	 probe_ms;
+	unsigned	 rate_limit;	/* plain text datagrams/s per peer */
+	int		 known_only;	/* ignore peers we did not add */
 	char		**peers;	/* PEER arguments */
 	int		 npeers;
 };

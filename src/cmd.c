@@ -13,6 +13,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_msg_entry,
 	&cmd_peers_entry,
 	&cmd_close_entry,
+	&cmd_stats_entry,
 	&cmd_nick_entry,
 	&cmd_help_entry,
 	&cmd_quit_entry,

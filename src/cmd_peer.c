@@ -1,9 +1,11 @@
 /* cmd_peer.c: /peer, /msg, /peers and /close. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <uv.h>
 
+#include "net/net.h"
 #include "src/app.h"
 #include "src/cmd.h"
 
@@ -50,6 +52,34 @@ cmd_peers_exec(struct app *app, int argc, char **argv, char **cause)
 }
 
 static int
+cmd_stats_exec(struct app *app, int argc, char **argv, char **cause)
+{
+	struct net_peer_stats	 ps;
+	struct net_stats	 st;
+	struct peer		*p;
+
+	(void)argc;
+	(void)argv;
+	(void)cause;
+	net_get_stats(app->net, &st);
+	app_info(app, "datagrams in %" PRIu64 ", out %" PRIu64 ", "
+	    "retransmitted %" PRIu64 "; dropped: malformed %" PRIu64
+	    ", over rate limit %" PRIu64 ", no room %" PRIu64
+	    ", from strangers %" PRIu64, st.datagrams_in, st.datagrams_out,
+	    st.retransmits, st.malformed, st.flooded, st.dropped, st.unknown);
+	for (p = app->peers.head; p != NULL; p = p->next) {
+		if (net_peer_get_stats(app->net, (struct sockaddr *)&p->addr,
+		    &ps) != 0)
+			continue;
+		app_info(app, "%s: datagrams in %" PRIu64 ", over rate limit "
+		    "%" PRIu64 ", unacknowledged %zu, rtt %.2f ms, rto %u ms",
+		    p->addrstr, ps.datagrams_in, ps.flooded, ps.outstanding,
+		    ps.srtt, ps.rto);
+	}
+	return 0;
+}
+
+static int
 cmd_close_exec(struct app *app, int argc, char **argv, char **cause)
 {
 	struct peer	*p;
@@ -91,6 +121,16 @@ const struct cmd_entry cmd_peers_entry = {
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_peers_exec,
+};
+
+const struct cmd_entry cmd_stats_entry = {
+	.name = "stats",
+	.args = "",
+	.help = "traffic counters: what was received, resent and dropped, "
+	    "in all and per peer",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = cmd_stats_exec,
 };
 
 const struct cmd_entry cmd_close_entry = {

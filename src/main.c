@@ -14,6 +14,7 @@
 #define DEFAULT_PORT		8097	/* the seed's */
 #define DEFAULT_HEARTBEAT_MS	5000
 #define DEFAULT_PROBE_MS	1000
+#define DEFAULT_RATE_LIMIT	2000	/* text datagrams/s from a plain peer */
 
 static void
 usage(FILE *f)
@@ -28,12 +29,16 @@ usage(FILE *f)
 "  -H, --headless       commands on stdin, JSON lines on stdout\n"
 "      --heartbeat MS   heartbeat interval to uvqq peers (default %d)\n"
 "      --probe-timeout MS  silence after which a peer is plain (default %d)\n"
+"      --rate-limit N   text datagrams per second taken from one plain peer;\n"
+"                       more are dropped and counted (default %d; 0: no limit)\n"
+"      --known-only     ignore everyone not added with /peer or as a PEER\n"
 "  -h, --help           show this help\n"
 "  -V, --version        show the version\n"
 "\n"
 "PEER is ip:port, [ipv6]:port or host:port; the first one is current.\n"
 "Type /help inside for the commands.\n",
-	    DEFAULT_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_PROBE_MS);
+	    DEFAULT_PORT, DEFAULT_HEARTBEAT_MS, DEFAULT_PROBE_MS,
+	    DEFAULT_RATE_LIMIT);
 }
 
 static int
@@ -59,6 +64,19 @@ parse_ms(const char *s, unsigned *out)
 }
 
 static int
+parse_count(const char *s, unsigned *out)
+{
+	char	*end;
+	long	 v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 0 || v > 10000000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
 parse_args(int argc, char **argv, struct app_options *o, int *done)
 {
 	static const struct option longopts[] = {
@@ -68,6 +86,8 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 		{ "headless", no_argument, NULL, 'H' },
 		{ "heartbeat", required_argument, NULL, 1 },
 		{ "probe-timeout", required_argument, NULL, 2 },
+		{ "rate-limit", required_argument, NULL, 3 },
+		{ "known-only", no_argument, NULL, 4 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -113,6 +133,15 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 				return bad_usage("bad probe timeout: %s "
 				    "(milliseconds, 10-3600000)", optarg);
 			break;
+		case 3:
+			if (parse_count(optarg, &o->rate_limit) != 0)
+				return bad_usage("bad rate limit: %s (a number "
+				    "of datagrams per second, 0-10000000)",
+				    optarg);
+			break;
+		case 4:
+			o->known_only = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			*done = 1;
@@ -157,6 +186,7 @@ main(int argc, char **argv)
 	opts.port = DEFAULT_PORT;
 	opts.heartbeat_ms = DEFAULT_HEARTBEAT_MS;
 	opts.probe_ms = DEFAULT_PROBE_MS;
+	opts.rate_limit = DEFAULT_RATE_LIMIT;
 	app_default_nick(opts.nick, sizeof opts.nick);
 	if ((r = parse_args(argc, argv, &opts, &done)) != 0 || done)
 		return r;
