@@ -434,8 +434,10 @@ app_on_event(void *arg, struct event *ev)
 
 	switch (ev->kind) {
 	case EV_INPUT:
+		app->evq.tag = ev->tag;
 		if (!app->quitting)
 			app_input(app, ev->text != NULL ? ev->text : "");
+		app->evq.tag = 0;
 		return;
 	case EV_INPUT_EOF:
 		app_quit(app, APP_LINGER_MS);

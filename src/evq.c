@@ -101,6 +101,8 @@ evq_push(struct evq *q, struct event *ev)
 		return UV_ENOBUFS;
 	}
 	ev->next = NULL;
+	if (ev->tag == 0)
+		ev->tag = q->tag;
 	if (q->tail != NULL)
 		q->tail->next = ev;
 	else

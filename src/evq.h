@@ -52,6 +52,7 @@ struct event {
 	char		*nick;			/* owned, may be NULL */
 	char		*name;			/* owned, local name of the peer */
 	char		*text;			/* owned, may be NULL */
+	uint64_t	 tag;			/* see below */
 	struct event	*next;
 };
 
@@ -64,6 +65,7 @@ struct evq {
 	size_t		 length;
 	size_t		 limit;		/* 0: unbounded */
 	uint64_t	 dropped;	/* events refused because of limit */
+	uint64_t	 tag;		/* stamped on events pushed meanwhile */
 	uv_idle_t	 idle;
 	evq_drain_cb	 drain;
 	void		*arg;
@@ -78,7 +80,12 @@ void		 evq_free(struct event *);
 int		 event_set_text(struct event *, const char *, size_t);
 int		 event_set_nick(struct event *, const char *);
 
-/* Takes ownership of ev, even when it fails (then ev is freed). */
+/*
+ * Takes ownership of ev, even when it fails (then ev is freed). While the
+ * core runs an EV_INPUT line it sets q->tag to that line's tag, so every
+ * event the line causes (its info and error lines, EV_CURRENT, ...) carries
+ * it back: a front end can tell the answers to its own lines apart.
+ */
 int		 evq_push(struct evq *, struct event *);
 /* Convenience: queue an EV_INFO or EV_ERROR with printf-style text. */
 int		 evq_printf(struct evq *, enum ev_kind, const char *, ...)

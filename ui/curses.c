@@ -30,6 +30,10 @@
 #define PASTE_ON	"\033[?2004h"
 #define PASTE_OFF	"\033[?2004l"
 
+/* Tags on our EV_INPUT lines; the core stamps them on the answers. */
+#define TAG_TYPED	1	/* what the person typed */
+#define TAG_SWITCH	2	/* our own /peer when switching windows */
+
 enum esc_state {
 	ESC_NONE,
 	ESC_SEEN,	/* Esc: the next key is Alt-key */
@@ -60,7 +64,6 @@ struct cui {
 	size_t			 csilen;
 	int			 pasting;	/* inside a bracketed paste */
 
-	unsigned		 switches;	/* our /peer lines unanswered */
 	int			 word_left[2];	/* Ctrl-Left, Alt-Left codes */
 	int			 word_right[2];
 };
@@ -142,12 +145,13 @@ term_fatal_init(void)
 }
 
 static void
-post_line(struct cui *c, const char *line)
+post_line(struct cui *c, const char *line, uint64_t tag)
 {
 	struct event	*ev;
 
 	if ((ev = evq_new(EV_INPUT)) == NULL)
 		return;
+	ev->tag = tag;
 	if (event_set_text(ev, line, strlen(line)) != 0) {
 		evq_free(ev);
 		return;
@@ -191,8 +195,7 @@ make_current(struct cui *c, struct cw_conv *conv)
 	if (conv == c->m.convs.status)
 		return;
 	snprintf(line, sizeof line, "/peer %s", conv->addr);
-	c->switches++;
-	post_line(c, line);
+	post_line(c, line, TAG_SWITCH);
 }
 
 static void
@@ -255,7 +258,7 @@ enter(struct cui *c)
 			make_current(c, shown);
 	}
 	cw_scroll_end(shown);
-	post_line(c, line);
+	post_line(c, line, TAG_TYPED);
 	free(line);
 }
 
@@ -391,7 +394,7 @@ key_char(struct cui *c, wint_t k)
 		ci_left(ci);
 		break;
 	case 0x03:	/* Ctrl-C: raw mode sends no SIGINT */
-		post_line(c, "/quit");
+		post_line(c, "/quit", TAG_TYPED);
 		break;
 	case 0x04:	/* Ctrl-D */
 		ci_delete(ci);
@@ -714,15 +717,7 @@ mark_unacked(struct cw_conv *conv)
 static struct cw_conv *
 info_target(struct cui *c, const struct event *ev)
 {
-	const char	*t = ev->text != NULL ? ev->text : "";
-
-	if (c->switches > 0 && ((ev->kind == EV_INFO &&
-	    strncmp(t, "talking to ", 11) == 0) || (ev->kind == EV_ERROR &&
-	    strncmp(t, "/peer", 5) == 0))) {
-		c->switches--;
-		return c->m.convs.status;
-	}
-	return c->m.shown;
+	return ev->tag == TAG_SWITCH ? c->m.convs.status : c->m.shown;
 }
 
 static void
@@ -800,7 +795,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 	case EV_CURRENT:
 		snprintf(c->m.current, sizeof c->m.current, "%s", ev->peer);
 		/* A /peer typed by hand (or on the command line): go there. */
-		if (c->switches == 0 && ev->peer[0] != '\0' &&
+		if (ev->tag != TAG_SWITCH && ev->peer[0] != '\0' &&
 		    (conv = cw_get(&c->m.convs, ev->peer)) != NULL) {
 			set_str(&conv->name, ev->name);
 			show(c, conv);
