@@ -27,9 +27,10 @@ def check(cond, what):
 class Uvqq:
     """One headless uvqq: send() types a line, wait() reads JSON events."""
 
-    def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1"):
-        cmd = [UVQQ, "--headless", "--port", str(port), "--bind", bind,
-               "--nick", nick] + list(args)
+    def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1",
+                 wrapper=()):
+        cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port),
+                               "--bind", bind, "--nick", nick] + list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
