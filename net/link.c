@@ -425,6 +425,36 @@ mark_ack_due(struct link *l)
 	l->net->ack_list = l;
 }
 
+/* Keep a segment that arrived within the window, once. */
+static void
+rx_store(struct link *l, const struct frame *f)
+{
+	struct rx_slot	*slot;
+
+	if (f->seq < l->rx_next || f->seq >= l->rx_next + LINK_RX_WINDOW)
+		return;		/* a duplicate, or no room yet */
+	slot = &l->rx_slots[f->seq % LINK_RX_WINDOW];
+	if (slot->used)
+		return;
+	/* Out of order data is held within a bound; the sender resends. */
+	if (f->seq != l->rx_next &&
+	    l->net->rx_bytes + f->bodylen > NET_RX_BYTES_MAX) {
+		l->net->stats.dropped++;
+		return;
+	}
+	if ((slot->body = malloc(f->bodylen + 1)) == NULL) {
+		l->net->stats.dropped++;
+		return;
+	}
+	memcpy(slot->body, f->body, f->bodylen);
+	slot->len = f->bodylen;
+	slot->msgid = f->msgid;
+	slot->frag = f->frag;
+	slot->nfrags = f->nfrags;
+	slot->used = 1;
+	l->net->rx_bytes += slot->len;
+}
+
 void
 link_on_msg(struct link *l, const struct frame *f)
 {
@@ -452,28 +482,9 @@ link_on_msg(struct link *l, const struct frame *f)
 		l->rx_next = f->base;
 	}
 	mark_ack_due(l);
-	if (f->seq < l->rx_next || f->seq >= l->rx_next + LINK_RX_WINDOW)
-		return;		/* a duplicate, or no room yet */
-	slot = &l->rx_slots[f->seq % LINK_RX_WINDOW];
-	if (slot->used)
-		return;
-	/* Out of order data is held within a bound; the sender resends. */
-	if (f->seq != l->rx_next &&
-	    l->net->rx_bytes + f->bodylen > NET_RX_BYTES_MAX) {
-		l->net->stats.dropped++;
-		return;
-	}
-	if ((slot->body = malloc(f->bodylen + 1)) == NULL) {
-		l->net->stats.dropped++;
-		return;
-	}
-	memcpy(slot->body, f->body, f->bodylen);
-	slot->len = f->bodylen;
-	slot->msgid = f->msgid;
-	slot->frag = f->frag;
-	slot->nfrags = f->nfrags;
-	slot->used = 1;
-	l->net->rx_bytes += slot->len;
+	rx_store(l, f);
+	/* Deliver what is now in order: this segment, or ones held past a
+	 * skipped gap. */
 	while ((slot = &l->rx_slots[l->rx_next % LINK_RX_WINDOW])->used) {
 		deliver(l, slot);
 		slot_clear(l, slot);
