@@ -173,6 +173,35 @@ check_rx(struct harness *h)
 		fail("the next segment is held but not delivered");
 }
 
+/* After each datagram: the sending side's counters match its list. */
+static void
+check_tx(struct harness *h)
+{
+	struct link	*l = h->link;
+	struct segment	*s;
+	size_t		 messages = 0, inflight = 0;
+	int		 sent = 1;
+
+	for (s = l->tx_head; s != NULL; s = s->next) {
+		if (s == l->tx_next)
+			sent = 0;
+		if (s->frag + 1 == s->nfrags)
+			messages++;
+		if (sent && !s->sacked)
+			inflight++;
+		if (!sent && s->tries != 0)
+			fail("a segment past tx_next was sent");
+		if (sent && s->tries == 0)
+			fail("a segment before tx_next was never sent");
+	}
+	if (sent && l->tx_next != NULL)
+		fail("tx_next is not on the list");
+	if (messages != l->tx_messages)
+		fail("tx_messages does not count the messages in flight");
+	if (inflight != l->pipe)
+		fail("pipe does not count the segments in flight");
+}
+
 static void
 command(struct harness *h, const char *p, size_t len)
 {
@@ -234,6 +263,7 @@ feed(struct harness *h, const char *buf, size_t len)
 			link_on_ack(h->link, &f);
 	}
 
+	check_tx(h);
 	/* The end of a loop turn: net.c's flush_cb, then the queue. */
 	while (n->ack_list != NULL) {
 		struct link *l = n->ack_list;
