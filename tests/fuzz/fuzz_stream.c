@@ -156,6 +156,21 @@ on_frame(struct link *l, const struct frame *sent, const struct frame *got)
 	}
 }
 
+/* The bytes net counts as held are the bytes in this link's slots. */
+static void
+check_rx_bytes(struct harness *h)
+{
+	struct link	*l = h->link;
+	size_t		 held = 0, i;
+
+	for (i = 0; l->rx_slots != NULL && i < LINK_RX_WINDOW; i++) {
+		if (l->rx_slots[i].used)
+			held += l->rx_slots[i].len;
+	}
+	if (held != h->net->rx_bytes)
+		fail("rx_bytes does not count the bytes held");
+}
+
 /* After each MSG: the receiving side is consistent. */
 static void
 check_rx(struct harness *h)
@@ -171,6 +186,7 @@ check_rx(struct harness *h)
 	if (l->rx_slots != NULL &&
 	    l->rx_slots[l->rx_next % LINK_RX_WINDOW].used)
 		fail("the next segment is held but not delivered");
+	check_rx_bytes(h);
 }
 
 /* After each datagram: the sending side's counters match its list. */
@@ -332,6 +348,8 @@ teardown(struct harness *h)
 		fail("segments left after failing every message");
 
 	link_free_stream(l);
+	if (h->net->rx_bytes != 0)
+		fail("rx_bytes left after freeing the stream");
 	uv_close((uv_handle_t *)&l->timer, NULL);
 	evq_close(&h->evq);
 	uv_run(&h->loop, UV_RUN_DEFAULT);
