@@ -45,6 +45,15 @@ slot_clear(struct link *l, struct rx_slot *slot)
 }
 
 static void
+rx_discard_partial(struct link *l)
+{
+	free(l->rx_buf);
+	l->rx_buf = NULL;
+	l->rx_len = 0;
+	l->rx_frag = 0;
+}
+
+static void
 rx_reset(struct link *l, uint64_t sid, uint64_t next)
 {
 	size_t	 i;
@@ -53,12 +62,11 @@ rx_reset(struct link *l, uint64_t sid, uint64_t next)
 		for (i = 0; i < LINK_RX_WINDOW; i++)
 			slot_clear(l, &l->rx_slots[i]);
 	}
-	free(l->rx_buf);
-	l->rx_buf = NULL;
-	l->rx_len = 0;
-	l->rx_frag = 0;
+	rx_discard_partial(l);
 	l->rx_sid = sid;
 	l->rx_next = next;
+	l->rx_ackable = next;
+	l->rx_complete = next;
 }
 
 void
@@ -268,6 +276,15 @@ link_on_timer(struct link *l)
 		if (l->state == PEER_ONLINE)
 			link_set_state(l, l->kind, PEER_OFFLINE);
 	}
+	/*
+	 * The receiver holds a new head it acknowledged selectively, but only
+	 * a MSG with the new base lets it deliver: send it once more.
+	 */
+	if ((s = l->tx_head) != NULL && s != l->tx_next && s->sacked) {
+		s->sacked = 0;
+		l->pipe++;
+		s->deadline = now;
+	}
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
 		/*
 		 * Back off only while the peer is silent: a peer that answers
@@ -364,63 +381,90 @@ link_on_ack(struct link *l, const struct frame *f)
 	link_pump(l);
 }
 
-/* Hand the next in-order segment to reassembly; emit whole messages. */
 static void
-deliver(struct link *l, struct rx_slot *slot)
+emit_message(struct link *l, uint64_t msgid)
 {
 	struct event	*ev;
-	char		*grown;
+	size_t		 len;
 
-	if (slot->frag == 0) {
-		free(l->rx_buf);
-		l->rx_buf = NULL;
-		l->rx_len = 0;
-		l->rx_msgid = slot->msgid;
-	} else if (slot->msgid != l->rx_msgid || slot->frag != l->rx_frag) {
-		/* A fragment without its start: nothing whole can come of it. */
-		l->net->stats.malformed++;
+	if ((ev = evq_new(EV_MESSAGE)) == NULL)
+		return;
+	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
+	ev->id = msgid;
+	ev->uid = l->ruid;
+	ev->peer_kind = PEER_UVQQ;
+	if (event_set_nick(ev, l->nick[0] != '\0' ? l->nick : l->addrstr) != 0 ||
+	    utf8_sanitize(l->rx_buf, l->rx_len, &ev->text, &len) != 0) {
+		evq_free(ev);
 		return;
 	}
-	l->rx_frag = slot->frag + 1;
+	/* U+FFFD for bad bytes may have grown it past the limit. */
+	ev->text[utf8_cut(ev->text, len, UVQQ_MAX_TEXT)] = '\0';
+	evq_push(l->net->evq, ev);
+}
+
+/*
+ * Hand segment seq, the next in order, to reassembly and emit whole
+ * messages. What may be acknowledged once stored ends at the last whole
+ * message: a half-assembled one would be lost with a crash.
+ */
+static void
+deliver(struct link *l, struct rx_slot *slot, uint64_t seq)
+{
+	char	*grown;
+
+	if (slot->frag == 0) {
+		rx_discard_partial(l);
+		l->rx_msgid = slot->msgid;
+		l->rx_nfrags = slot->nfrags;
+	} else if (l->rx_frag == 0 || slot->msgid != l->rx_msgid ||
+	    slot->frag != l->rx_frag || slot->nfrags != l->rx_nfrags) {
+		/* A fragment without its start: nothing whole can come of it. */
+		l->net->stats.malformed++;
+		rx_discard_partial(l);
+		l->rx_complete = seq + 1;
+		return;
+	}
+	if (l->rx_len + slot->len > UVQQ_MAX_TEXT) {
+		l->net->stats.malformed++;
+		rx_discard_partial(l);
+		l->rx_complete = seq + 1;
+		return;
+	}
 	if (slot->frag == 0 && slot->nfrags == 1) {
 		grown = slot->body;	/* the common case: no copy */
 		slot->body = NULL;
-		l->rx_len = slot->len;
-	} else {
-		if ((grown = realloc(l->rx_buf, l->rx_len + slot->len + 1)) ==
-		    NULL) {
-			l->net->stats.dropped++;
-			return;
-		}
+	} else if ((grown = realloc(l->rx_buf, l->rx_len + slot->len + 1)) ==
+	    NULL) {
+		l->net->stats.dropped++;
+		rx_discard_partial(l);
+		l->rx_complete = seq + 1;
+		return;
+	} else
 		memcpy(grown + l->rx_len, slot->body, slot->len);
-		l->rx_len += slot->len;
-	}
 	l->rx_buf = grown;
-	if (slot->frag + 1 < slot->nfrags)
+	l->rx_len += slot->len;
+	l->rx_frag = slot->frag + 1;
+	if (l->rx_frag < slot->nfrags)
 		return;
 
-	if ((ev = evq_new(EV_MESSAGE)) != NULL) {
-		memcpy(ev->peer, l->addrstr, sizeof ev->peer);
-		ev->id = slot->msgid;
-		ev->peer_kind = PEER_UVQQ;
-		if (event_set_nick(ev, l->nick[0] != '\0' ? l->nick :
-		    l->addrstr) != 0 ||
-		    utf8_sanitize(l->rx_buf, l->rx_len, &ev->text, NULL) != 0)
-			evq_free(ev);
-		else
-			evq_push(l->net->evq, ev);
+	emit_message(l, slot->msgid);
+	rx_discard_partial(l);
+	l->rx_complete = seq + 1;
+	if (!l->confirm_due) {
+		l->confirm_due = 1;
+		l->confirm_next = l->net->confirm_list;
+		l->net->confirm_list = l;
 	}
-	free(l->rx_buf);
-	l->rx_buf = NULL;
-	l->rx_len = 0;
 }
 
 static void
 mark_ack_due(struct link *l)
 {
-	if (l->ack_due)
-		return;
 	l->ack_due = 1;
+	if (l->ack_listed)
+		return;
+	l->ack_listed = 1;
 	l->ack_next = l->net->ack_list;
 	l->net->ack_list = l;
 }
@@ -446,7 +490,8 @@ rx_store(struct link *l, const struct frame *f)
 		l->net->stats.dropped++;
 		return;
 	}
-	memcpy(slot->body, f->body, f->bodylen);
+	if (f->bodylen > 0)
+		memcpy(slot->body, f->body, f->bodylen);
 	slot->len = f->bodylen;
 	slot->msgid = f->msgid;
 	slot->frag = f->frag;
@@ -475,21 +520,45 @@ link_on_msg(struct link *l, const struct frame *f)
 		for (s = l->rx_next; s < f->base &&
 		    s < l->rx_next + LINK_RX_WINDOW; s++)
 			slot_clear(l, &l->rx_slots[s % LINK_RX_WINDOW]);
-		free(l->rx_buf);
-		l->rx_buf = NULL;
-		l->rx_len = 0;
-		l->rx_frag = 0;
+		rx_discard_partial(l);
 		l->rx_next = f->base;
+		l->rx_complete = f->base;
+		if (l->rx_ackable < f->base)
+			l->rx_ackable = f->base;
 	}
 	mark_ack_due(l);
+	/* Data from a run of the peer whose user id we do not know yet could
+	 * not be told from a copy already shown: wait for the handshake. */
+	if (l->ruid == 0)
+		return;
 	rx_store(l, f);
 	/* Deliver what is now in order: this segment, or ones held past a
 	 * skipped gap. */
 	while ((slot = &l->rx_slots[l->rx_next % LINK_RX_WINDOW])->used) {
-		deliver(l, slot);
+		deliver(l, slot, l->rx_next);
 		slot_clear(l, slot);
 		l->rx_next++;
 	}
+}
+
+/*
+ * The peer restarted: what it acknowledged selectively is gone with its
+ * old run (RFC 2018 lets a receiver renege), so send those segments again.
+ */
+void
+link_peer_restarted(struct link *l)
+{
+	struct segment	*s;
+	uint64_t	 now = uv_now(l->net->loop);
+
+	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+		if (s->sacked) {
+			s->sacked = 0;
+			l->pipe++;
+		}
+		s->deadline = now;
+	}
+	link_arm_timer(l);
 }
 
 void
@@ -503,7 +572,7 @@ link_send_ack(struct link *l)
 	memset(&f, 0, sizeof f);
 	f.type = FRAME_ACK;
 	f.dsid = l->rx_sid;
-	f.ack = l->rx_next - 1;
+	f.ack = l->rx_ackable - 1;
 	/* Report what we hold beyond the first gap, so it is not resent. */
 	end = l->rx_next + LINK_RX_WINDOW;
 	for (s = l->rx_next + 1; l->rx_slots != NULL && s < end; s++) {

@@ -67,6 +67,7 @@ struct link {
 	enum peer_state		 state;
 	char			 nick[PROTO_NICK_MAX + 1];	/* "" unknown */
 	uint64_t		 rsid;		/* their session id, 0 unknown */
+	uint64_t		 ruid;		/* their user id, 0 before HELLO */
 	uint64_t		 probe_deadline;	/* ms, while probing */
 	uint64_t		 last_heard;	/* ms */
 	uint64_t		 last_sent;	/* ms */
@@ -94,15 +95,21 @@ struct link {
 	/* Receiving: the stream from session rx_sid. */
 	uint64_t		 rx_sid;
 	uint64_t		 rx_next;	/* next seq to deliver */
+	uint64_t		 rx_ackable;	/* first seq the core has not stored */
+	uint64_t		 rx_complete;	/* after the last whole message */
 	struct rx_slot		*rx_slots;	/* LINK_RX_WINDOW, lazily */
 	uint64_t		 rx_msgid;	/* message being reassembled */
-	unsigned		 rx_frag;	/* next fragment expected */
+	unsigned		 rx_frag;	/* next fragment expected, 0: a start */
+	unsigned		 rx_nfrags;
 	char			*rx_buf;
 	size_t			 rx_len;
 	int			 ack_due;
+	int			 ack_listed;	/* on net->ack_list */
 
 	struct link		*next;
 	struct link		*ack_next;	/* on net->ack_list */
+	struct link		*confirm_next;	/* on net->confirm_list */
+	int			 confirm_due;
 };
 
 struct net {
@@ -123,6 +130,8 @@ struct net {
 	struct link		*links;
 	size_t			 nlinks;
 	struct link		*ack_list;
+	struct link		*confirm_list;	/* delivered, not yet stored */
+	uint64_t		 uid;
 	struct net_stats	 stats;
 	int			 closing;
 	int			 pending_closes;
@@ -153,5 +162,6 @@ void	 link_pump(struct link *);
 void	 link_arm_timer(struct link *);
 void	 link_fail_all(struct link *, const char *reason);
 void	 link_rtt_sample(struct link *, double ms);
+void	 link_peer_restarted(struct link *);
 
 #endif

@@ -87,6 +87,12 @@ link_destroy(struct link *l)
 			break;
 		}
 	}
+	for (pp = &n->confirm_list; *pp != NULL; pp = &(*pp)->confirm_next) {
+		if (*pp == l) {
+			*pp = l->confirm_next;
+			break;
+		}
+	}
 	n->nlinks--;
 	l->forgotten = 1;
 	n->pending_closes++;
@@ -254,6 +260,7 @@ send_hello(struct net *n, struct link *l, enum frame_type type)
 	f.type = type;
 	f.dsid = l->rsid;
 	memcpy(f.nick, n->nick, sizeof f.nick);
+	f.uid = n->uid;
 	if (type == FRAME_HELLO) {
 		len = snprintf(body, sizeof body, hello_text, n->nick);
 		f.body = body;
@@ -329,6 +336,7 @@ become_uvqq(struct net *n, struct link *l, const struct frame *f)
 {
 	int	 changed = 0;
 
+	l->ruid = f->uid;
 	if (f->nick[0] != '\0' && strcmp(l->nick, f->nick) != 0) {
 		memcpy(l->nick, f->nick, sizeof l->nick);
 		changed = 1;
@@ -369,6 +377,8 @@ on_frame(struct net *n, struct link *l, const struct frame *f)
 	 */
 	unknown = l->rsid != f->sid || l->kind != PEER_UVQQ ||
 	    l->nick[0] == '\0';
+	if (l->rsid != 0 && l->rsid != f->sid)
+		link_peer_restarted(l);
 	l->rsid = f->sid;
 	if (unknown && f->type != FRAME_HELLO && f->type != FRAME_WELCOME &&
 	    f->type != FRAME_BYE && now - l->last_hello >= 1000)
@@ -428,10 +438,11 @@ on_text(struct net *n, struct link *l, const char *buf, size_t len)
 	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
 	ev->peer_kind = PEER_PLAIN;
 	if (event_set_nick(ev, l->nick[0] != '\0' ? l->nick : l->addrstr) ||
-	    utf8_sanitize(buf, len, &ev->text, NULL) != 0) {
+	    utf8_sanitize(buf, len, &ev->text, &len) != 0) {
 		evq_free(ev);
 		return;
 	}
+	ev->text[utf8_cut(ev->text, len, UVQQ_MAX_TEXT)] = '\0';
 	evq_push(n->evq, ev);
 }
 
@@ -555,7 +566,9 @@ flush_cb(uv_check_t *check)
 
 	while ((l = n->ack_list) != NULL) {
 		n->ack_list = l->ack_next;
-		link_send_ack(l);
+		l->ack_listed = 0;
+		if (l->ack_due)
+			link_send_ack(l);
 	}
 }
 
@@ -607,6 +620,15 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 	n->heartbeat_ms = cfg->heartbeat_ms;
 	n->probe_ms = cfg->probe_ms;
 	n->rate_limit = cfg->rate_limit;
+	n->uid = cfg->uid;
+	/* Without a stored identity, each run is a new user. */
+	while (n->uid == 0) {
+		if ((r = uv_random(NULL, NULL, &n->uid, sizeof n->uid, 0,
+		    NULL)) != 0) {
+			free(n);
+			return r;
+		}
+	}
 	n->known_only = cfg->known_only;
 	snprintf(n->nick, sizeof n->nick, "%s", cfg->nick);
 	do {
@@ -766,6 +788,21 @@ net_send(struct net *n, const struct sockaddr *sa, uint64_t id,
 	*l->pend_tail = p;
 	l->pend_tail = &p->next;
 	return 0;
+}
+
+void
+net_confirm(struct net *n)
+{
+	struct link	*l;
+
+	while ((l = n->confirm_list) != NULL) {
+		n->confirm_list = l->confirm_next;
+		l->confirm_due = 0;
+		if (l->rx_ackable < l->rx_complete) {
+			l->rx_ackable = l->rx_complete;
+			link_send_ack(l);
+		}
+	}
 }
 
 int

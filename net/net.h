@@ -21,6 +21,7 @@ struct net_config {
 	const char	*bind;		/* numeric address to bind */
 	int		 port;		/* 0: any free port */
 	const char	*nick;
+	uint64_t	 uid;		/* our user id, the same in every run */
 	unsigned	 heartbeat_ms;	/* PING interval; offline after 3 */
 	unsigned	 probe_ms;	/* silence after HELLO means plain */
 	unsigned	 rate_limit;	/* text datagrams/s from one plain peer;
@@ -67,6 +68,11 @@ int		 net_peer_forget(struct net *, const struct sockaddr *);
  */
 int		 net_send(struct net *, const struct sockaddr *, uint64_t id,
 		     const char *text, size_t len);
+/*
+ * Acknowledge every message handed to the core so far: the core calls
+ * this once it has stored them, so an acknowledged message is never lost.
+ */
+void		 net_confirm(struct net *);
 /* Change the nick and tell every uvqq peer. */
 int		 net_set_nick(struct net *, const char *);
 

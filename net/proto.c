@@ -169,9 +169,9 @@ required_keys(enum frame_type t)
 {
 	switch (t) {
 	case FRAME_HELLO:
-		return "sn";
+		return "snu";
 	case FRAME_WELCOME:
-		return "sdn";
+		return "sdnu";
 	case FRAME_MSG:
 		return "sqbmf";
 	case FRAME_ACK:
@@ -194,6 +194,8 @@ parse_field(char key, const char *v, const char *end, struct frame *f)
 		return parse_hex64(v, end, &f->dsid);
 	case 'n':
 		return parse_nick(v, end, f->nick);
+	case 'u':
+		return parse_hex64(v, end, &f->uid);
 	case 'q':
 		return parse_u64(v, end, &f->seq);
 	case 'b':
@@ -263,6 +265,10 @@ proto_decode(const char *buf, size_t len, struct frame *f)
 		if (!seen[*req - 'a'])
 			return UV_EINVAL;
 	}
+	/* Zero means "unknown" to the receiver: no session or user has it. */
+	if (f->sid == 0 || (strchr(required_keys(f->type), 'u') != NULL &&
+	    f->uid == 0))
+		return UV_EINVAL;
 	/* Far below 2^64, so seq + window arithmetic cannot wrap. */
 	if (f->seq > PROTO_MAX_SEQ || f->base > PROTO_MAX_SEQ ||
 	    f->ack > PROTO_MAX_SEQ)
@@ -332,6 +338,8 @@ proto_encode(const struct frame *f, char *buf, size_t size)
 		if (r == 0)
 			r = append_nick(buf, size, &off, f->nick);
 	}
+	if (r == 0 && strchr(keys, 'u') != NULL)
+		r = append(buf, size, &off, " u=%016" PRIx64, f->uid);
 	if (r == 0 && f->type == FRAME_MSG)
 		r = append(buf, size, &off, " q=%" PRIu64 " b=%" PRIu64
 		    " m=%" PRIu64 " f=%u/%u", f->seq, f->base, f->msgid,

@@ -28,8 +28,8 @@
 #define PROTO_MAX_SEQ		(UINT64_C(1) << 53)
 
 enum frame_type {
-	FRAME_HELLO,	/* s n [d]: start or refresh a session; body = for humans */
-	FRAME_WELCOME,	/* s d n: answer to HELLO */
+	FRAME_HELLO,	/* s n u [d]: start or refresh a session; body: for humans */
+	FRAME_WELCOME,	/* s d n u: answer to HELLO */
 	FRAME_MSG,	/* s q b m f: one segment of a message; body = text */
 	FRAME_ACK,	/* s d a [k]: cumulative and selective acknowledgement */
 	FRAME_PING,	/* s: heartbeat */
@@ -47,6 +47,7 @@ struct frame {
 	uint64_t	 sid;		/* s: sender's session id */
 	uint64_t	 dsid;		/* d: receiver's session id, 0 if absent */
 	char		 nick[PROTO_NICK_MAX + 1];	/* n */
+	uint64_t	 uid;		/* u: sender's user id, kept across runs */
 	uint64_t	 seq;		/* q: segment number in sender's stream */
 	uint64_t	 base;		/* b: lowest segment still outstanding */
 	uint64_t	 msgid;		/* m: sender's message id */

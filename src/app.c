@@ -50,6 +50,7 @@ app_set_current(struct app *app, struct peer *p)
 	evq_push(&app->evq, ev);
 }
 static void	 app_finish_cb(uv_timer_t *);
+static void	 app_drained(void *);
 
 static void
 emit(struct app *app, enum ev_kind kind, const char *fmt, va_list ap)
@@ -147,6 +148,7 @@ app_init(struct app *app, uv_loop_t *loop, const struct app_options *opts,
 	snprintf(app->nick, sizeof app->nick, "%s", opts->nick);
 	if ((r = evq_init(&app->evq, loop, app_on_event, app)) != 0)
 		return r;
+	evq_on_drained(&app->evq, app_drained);
 	return uv_timer_init(loop, &app->linger);
 }
 
@@ -456,6 +458,19 @@ app_on_event(void *arg, struct event *ev)
 		app->ui->on_event(app->ui, ev);
 	if (ev->kind == EV_DELIVERED || ev->kind == EV_FAILED)
 		app_check_done(app);
+}
+
+/*
+ * Once per loop turn, when every event is handled: what arrived is now
+ * shown (and stored), so it may be acknowledged.
+ */
+static void
+app_drained(void *arg)
+{
+	struct app	*app = arg;
+
+	if (app->net != NULL)
+		net_confirm(app->net);
 }
 
 static void

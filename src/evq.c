@@ -30,6 +30,12 @@ evq_init(struct evq *q, uv_loop_t *loop, evq_drain_cb drain, void *arg)
 }
 
 void
+evq_on_drained(struct evq *q, void (*cb)(void *))
+{
+	q->drained = cb;
+}
+
+void
 evq_close(struct evq *q)
 {
 	struct event	*ev;
@@ -152,6 +158,8 @@ evq_drain(struct evq *q)
 		if (q->drain != NULL)
 			q->drain(q->arg, ev);
 		evq_free(ev);
+		if (q->head == NULL && q->drained != NULL)
+			q->drained(q->arg);
 	}
 	q->draining = 0;
 	if (uv_is_active((uv_handle_t *)&q->idle))

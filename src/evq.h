@@ -53,6 +53,9 @@ struct event {
 	char		*name;			/* owned, local name of the peer */
 	char		*text;			/* owned, may be NULL */
 	uint64_t	 tag;			/* see below */
+	uint64_t	 uid;			/* EV_MESSAGE: sender's user id */
+	int64_t		 time;			/* unix ms; 0: now */
+	int		 history;		/* replayed from the history */
 	struct event	*next;
 };
 
@@ -68,12 +71,15 @@ struct evq {
 	uint64_t	 tag;		/* stamped on events pushed meanwhile */
 	uv_idle_t	 idle;
 	evq_drain_cb	 drain;
+	void		(*drained)(void *arg);	/* after a drain, once */
 	void		*arg;
 	int		 draining;
 };
 
 int		 evq_init(struct evq *, uv_loop_t *, evq_drain_cb, void *);
 void		 evq_close(struct evq *);
+/* Call cb(arg) each time a drain has emptied the queue. */
+void		 evq_on_drained(struct evq *, void (*cb)(void *));
 
 struct event	*evq_new(enum ev_kind);
 void		 evq_free(struct event *);

@@ -57,12 +57,14 @@ test_hello_nick_with_spaces_and_percent_round_trips(void **state)
 	memset(&f, 0, sizeof f);
 	f.type = FRAME_HELLO;
 	f.sid = 1;
+	f.uid = 0xfeedfacecafebeefULL;
 	strcpy(f.nick, "小明 100%=ok");
 	n = proto_encode(&f, buf, sizeof buf);
 	assert_true(n > 0);
 	assert_null(memchr(buf, '\n', (size_t)n));
 	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
 	assert_string_equal(g.nick, "小明 100%=ok");
+	assert_true(g.uid == f.uid);
 }
 
 static void
@@ -128,6 +130,22 @@ test_decode_rejects_unknown_type_and_bad_numbers(void **state)
 }
 
 static void
+test_decode_rejects_zero_session_and_user_ids(void **state)
+{
+	struct frame	 f;
+
+	(void)state;
+	assert_int_equal(decode_str("uvqq/1 PING s=0000000000000000", &f),
+	    UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a "
+	    "u=0000000000000000", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a "
+	    "u=0000000000000002", &f), 0);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a",
+	    &f), UV_EINVAL);
+}
+
+static void
 test_decode_rejects_repeated_key(void **state)
 {
 	struct frame	 f;
@@ -175,8 +193,8 @@ test_decode_rejects_nick_with_control_or_bad_utf8(void **state)
 	struct frame	 f;
 
 	(void)state;
-	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a%1Bb",
-	    &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a%1Bb "
+	    "u=0000000000000001", &f), UV_EINVAL);
 	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=%FF",
 	    &f), UV_EINVAL);
 	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=%4",
@@ -222,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_decode_rejects_truncated_header),
 		cmocka_unit_test(test_decode_rejects_unknown_type_and_bad_numbers),
 		cmocka_unit_test(test_decode_rejects_repeated_key),
+		cmocka_unit_test(test_decode_rejects_zero_session_and_user_ids),
 		cmocka_unit_test(test_decode_ignores_unknown_keys_for_later_versions),
 		cmocka_unit_test(test_decode_reports_other_versions),
 		cmocka_unit_test(test_plain_text_is_not_a_frame),
