@@ -740,6 +740,20 @@ net_peer_add(struct net *n, const struct sockaddr *sa)
 }
 
 int
+net_peer_restore(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) != NULL)
+		return 0;
+	if ((l = link_new(n, sa, PEER_UVQQ, PEER_OFFLINE)) == NULL)
+		return UV_ENOMEM;
+	l->known = 1;
+	send_hello(n, l, FRAME_HELLO);
+	return 0;
+}
+
+int
 net_peer_forget(struct net *n, const struct sockaddr *sa)
 {
 	struct link	*l;

@@ -59,6 +59,9 @@ uint64_t	 net_session_id(const struct net *);
 
 /* Start talking to addr: probe it unless it is already known. */
 int		 net_peer_add(struct net *, const struct sockaddr *);
+/* A uvqq peer known from an earlier run: say HELLO, but never take its
+ * silence for a plain peer; it is offline until it answers. */
+int		 net_peer_restore(struct net *, const struct sockaddr *);
 /* Forget addr: its outstanding messages fail with reason "closed". */
 int		 net_peer_forget(struct net *, const struct sockaddr *);
 /*

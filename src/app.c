@@ -16,6 +16,9 @@
 #include "net/proto.h"
 #include "src/app.h"
 #include "src/cmd.h"
+#include "src/history.h"
+#include "src/store.h"
+#include "src/set.h"
 #include "src/utf8.h"
 #include "ui/ui.h"
 
@@ -77,11 +80,7 @@ app_info(struct app *app, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-app_error(struct app *app, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 app_error(struct app *app, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -89,6 +88,21 @@ app_error(struct app *app, const char *fmt, ...)
 	va_start(ap, fmt);
 	emit(app, EV_ERROR, fmt, ap);
 	va_end(ap);
+}
+
+void
+app_option_changed(struct app *app, const char *name, const char *value)
+{
+	struct event	*ev;
+
+	if ((ev = evq_new(EV_OPTION)) == NULL)
+		return;
+	if ((ev->name = strdup(name)) == NULL ||
+	    event_set_text(ev, value, strlen(value)) != 0) {
+		evq_free(ev);
+		return;
+	}
+	evq_push(&app->evq, ev);
 }
 
 void
@@ -320,7 +334,10 @@ app_send(struct app *app, struct peer *p, const char *text, char **cause)
 	if (len > PROTO_MAX_TEXT)
 		return cmd_error(cause, UV_EMSGSIZE, "message too long (%zu "
 		    "bytes; at most %d)", len, PROTO_MAX_TEXT);
-	id = app->next_id++;
+	/* Stored first: `sent` means it survives whatever happens next. */
+	if ((r = history_add_out(app, p, text, &id)) != 0)
+		return cmd_error(cause, r, "cannot store the message: %s; "
+		    "not sent", uv_strerror(r));
 	if ((r = net_send(app->net, (struct sockaddr *)&p->addr, id, text,
 	    len)) != 0)
 		return cmd_error(cause, r, "cannot send to %s: %s",
@@ -371,6 +388,8 @@ app_peer_close(struct app *app, struct peer *p)
 		memcpy(ev->peer, p->addrstr, sizeof ev->peer);
 		evq_push(&app->evq, ev);
 	}
+	if (app->store != NULL)
+		store_peer_forget(app->store, p->addrstr);
 	app_info(app, "forgot %s (%s)", peer_label(p), p->addrstr);
 	if (app->current == p)
 		app_set_current(app, NULL);
@@ -450,6 +469,8 @@ app_on_event(void *arg, struct event *ev)
 	case EV_DELIVERED:
 	case EV_FAILED:
 		app_track_peer(app, ev);
+		if (history_on_event(app, ev))
+			return;		/* shown before */
 		break;
 	default:
 		break;
@@ -469,6 +490,7 @@ app_drained(void *arg)
 {
 	struct app	*app = arg;
 
+	history_commit(app);
 	if (app->net != NULL)
 		net_confirm(app->net);
 }
@@ -509,6 +531,9 @@ app_finish_cb(uv_timer_t *t)
 		uv_close((uv_handle_t *)&app->signals[i], NULL);
 	uv_close((uv_handle_t *)&app->linger, NULL);
 	evq_close(&app->evq);
+	history_close(app);
+	free(app->bind_owned);
+	app->bind_owned = NULL;
 }
 
 void
@@ -526,7 +551,7 @@ app_quit(struct app *app, unsigned linger_ms)
 }
 
 int
-app_start(struct app *app, const char **cause)
+app_start(struct app *app, char **cause)
 {
 	static const int	 signums[] = { SIGINT, SIGTERM, SIGHUP };
 	struct net_config	 cfg;
@@ -535,16 +560,26 @@ app_start(struct app *app, const char **cause)
 	size_t			 i;
 	int			 r;
 
+	*cause = NULL;
+	app_load_config(app, 1);
+	if ((r = history_open(app, cause)) != 0)
+		return r;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.bind = app->opts.bind;
 	cfg.port = app->opts.port;
 	cfg.nick = app->nick;
+	cfg.uid = app->store != NULL ? store_user_id(app->store) : 0;
 	cfg.heartbeat_ms = app->opts.heartbeat_ms;
 	cfg.probe_ms = app->opts.probe_ms;
 	cfg.rate_limit = app->opts.rate_limit;
 	cfg.known_only = app->opts.known_only;
 	if ((r = net_open(&app->net, app->loop, &app->evq, &cfg)) != 0) {
-		*cause = "cannot bind";
+		if (asprintf(cause, "cannot bind %s%s%s:%d: %s",
+		    strchr(cfg.bind, ':') != NULL ? "[" : "", cfg.bind,
+		    strchr(cfg.bind, ':') != NULL ? "]" : "", cfg.port,
+		    uv_strerror(r)) < 0)
+			*cause = NULL;
+		history_close(app);
 		return r;
 	}
 	for (i = 0; i < sizeof signums / sizeof signums[0]; i++) {
@@ -553,7 +588,9 @@ app_start(struct app *app, const char **cause)
 		uv_signal_start(&app->signals[i], signal_cb, signums[i]);
 	}
 	if ((r = app->ui->start(app->ui, app->loop, &app->evq)) != 0) {
-		*cause = "cannot start the front end";
+		if (asprintf(cause, "cannot start the %s front end: %s",
+		    app->ui->name, uv_strerror(r)) < 0)
+			*cause = NULL;
 		app->linger.data = app;
 		app->quitting = 1;
 		app_finish_cb(&app->linger);
@@ -567,6 +604,12 @@ app_start(struct app *app, const char **cause)
 		else
 			evq_push(&app->evq, ev);
 	}
+	set_tell_ui(app);
+	history_restore_peers(app);
+	/* Scripts ask with /history; people see their conversations. */
+	if (!app->opts.headless)
+		history_replay_recent(app);
+	app_load_config(app, 0);
 	for (i = 0; i < (size_t)app->opts.npeers; i++) {
 		/* The first PEER on the command line is the one to talk to. */
 		if (peer_open(app, app->opts.peers[i], NULL, i == 0, &err) != 0)

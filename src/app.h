@@ -17,7 +17,13 @@
 #define APP_LINGER_SIGNAL_MS	500	/* SIGINT, SIGTERM, SIGHUP */
 
 struct net;
+struct store;
 struct ui;
+
+/* Options given on the command line win over the config file. */
+#define APP_SET_PORT	0x1
+#define APP_SET_BIND	0x2
+#define APP_SET_NICK	0x4
 
 struct app_options {
 	const char	*bind;		/* numeric address */
@@ -28,6 +34,14 @@ struct app_options {
 	unsigned	 probe_ms;
 	unsigned	 rate_limit;	/* plain text datagrams/s per peer */
 	int		 known_only;	/* ignore peers we did not add */
+	const char	*data_dir;	/* history; NULL: the XDG default */
+	int		 no_history;
+	const char	*config;	/* NULL: the XDG default */
+	int		 no_config;
+	int		 bell;		/* front end options, set with /set */
+	char		 timestamp[32];	/* strftime format */
+	unsigned	 scrollback;	/* lines kept per conversation */
+	unsigned	 set_on_command_line;	/* APP_SET_* bits */
 	char		**peers;	/* PEER arguments */
 	int		 npeers;
 };
@@ -37,10 +51,13 @@ struct app {
 	struct app_options	 opts;
 	struct evq		 evq;		/* net and ui talk through it */
 	struct net		*net;
+	struct store		*store;		/* NULL with --no-history */
 	struct ui		*ui;
 	struct peer_list	 peers;
 	struct peer		*current;	/* where plain text goes */
 	char			 nick[128];
+	char			*bind_owned;	/* opts.bind, when set by /set */
+	char			*data_dir;	/* where the history is */
 	uint64_t		 next_id;	/* of our next message */
 	uv_signal_t		 signals[3];
 	uv_timer_t		 linger;	/* quit: wait, then finish */
@@ -52,7 +69,7 @@ struct app {
 int	 app_init(struct app *, uv_loop_t *, const struct app_options *,
 	     struct ui *);
 /* Bind, start the front end, add the PEER arguments. */
-int	 app_start(struct app *, const char **cause);
+int	 app_start(struct app *, char **cause);
 /* Leave once every outstanding message is delivered or failed, or after
  * linger_ms, whichever is first. */
 void	 app_quit(struct app *, unsigned linger_ms);
@@ -66,6 +83,15 @@ int	 app_set_nick(struct app *, const char *nick, char **cause);
 int	 app_peer_close(struct app *, struct peer *);
 void	 app_info(struct app *, const char *fmt, ...)
 	     __attribute__((format(printf, 2, 3)));
+void	 app_error(struct app *, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+/* Tell the front end an option's value (EV_OPTION). */
+void	 app_option_changed(struct app *, const char *name, const char *value);
+/* Replay stored lines of a peer, or a search, as history messages. */
+int	 app_history(struct app *, struct peer *, int count, char **cause);
+int	 app_search(struct app *, const char *text, char **cause);
+/* Run the config file's lines; a bad one is reported with FILE:LINE. */
+void	 app_load_config(struct app *, int before_start);
 
 /* Validate a nick or peer name: 1-32 printable characters, no spaces. */
 int	 app_valid_name(const char *name, const char **cause);

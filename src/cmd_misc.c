@@ -6,6 +6,7 @@
 
 #include "src/app.h"
 #include "src/cmd.h"
+#include "src/set.h"
 
 static int
 cmd_nick_exec(struct app *app, int argc, char **argv, char **cause)
@@ -30,6 +31,8 @@ cmd_help_exec(struct app *app, int argc, char **argv, char **cause)
 			    "called %s", argv[0]);
 		app_info(app, "/%s %s", one->name, one->args);
 		app_info(app, "  %s", one->help);
+		if (one == &cmd_set_entry)
+			set_list(app, 1);
 		return 0;
 	}
 	app_info(app, "commands (a line without / is a message to the "

@@ -24,6 +24,7 @@ enum ev_kind {
 	EV_FAILED,	/* net -> core -> ui: given up (id, text = reason) */
 	EV_NICK,	/* core -> ui: our nick changed (nick) */
 	EV_CURRENT,	/* core -> ui: the current peer changed (peer, "" none) */
+	EV_OPTION,	/* core -> ui: an option changed (name, text = value) */
 	EV_INFO,	/* command output (text) */
 	EV_ERROR,	/* something went wrong, the program goes on (text) */
 };
@@ -56,6 +57,8 @@ struct event {
 	uint64_t	 uid;			/* EV_MESSAGE: sender's user id */
 	int64_t		 time;			/* unix ms; 0: now */
 	int		 history;		/* replayed from the history */
+	int		 outgoing;		/* history: a message of ours */
+	int		 queued;		/* EV_FAILED: kept in the outbox */
 	struct event	*next;
 };
 

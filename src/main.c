@@ -32,6 +32,12 @@ usage(FILE *f)
 "      --rate-limit N   text datagrams per second taken from one plain peer;\n"
 "                       more are dropped and counted (default %d; 0: no limit)\n"
 "      --known-only     ignore everyone not added with /peer or as a PEER\n"
+"      --data-dir DIR   keep history, outbox and peers in DIR\n"
+"                       (default $XDG_DATA_HOME/uvqq or ~/.local/share/uvqq)\n"
+"      --no-history     keep nothing on disk\n"
+"      --config FILE    read commands from FILE at start\n"
+"                       (default $XDG_CONFIG_HOME/uvqq/uvqqrc or ~/.config/...)\n"
+"      --no-config      read no config file\n"
 "  -h, --help           show this help\n"
 "  -V, --version        show the version\n"
 "\n"
@@ -88,6 +94,10 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 		{ "probe-timeout", required_argument, NULL, 2 },
 		{ "rate-limit", required_argument, NULL, 3 },
 		{ "known-only", no_argument, NULL, 4 },
+		{ "data-dir", required_argument, NULL, 5 },
+		{ "no-history", no_argument, NULL, 6 },
+		{ "config", required_argument, NULL, 7 },
+		{ "no-config", no_argument, NULL, 8 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -105,12 +115,14 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 			if (addr_parse_port(optarg, &o->port) != 0)
 				return bad_usage("bad port: %s (0-65535)",
 				    optarg);
+			o->set_on_command_line |= APP_SET_PORT;
 			break;
 		case 'b':
 			if (addr_from_host(optarg, 0, &ss) != 0)
 				return bad_usage("bad bind address: %s (a "
 				    "numeric IPv4 or IPv6 address)", optarg);
 			o->bind = optarg;
+			o->set_on_command_line |= APP_SET_BIND;
 			break;
 		case 'n':
 			if (app_valid_name(optarg, &why) != 0) {
@@ -119,6 +131,7 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 				return 2;
 			}
 			snprintf(o->nick, sizeof o->nick, "%s", optarg);
+			o->set_on_command_line |= APP_SET_NICK;
 			break;
 		case 'H':
 			o->headless = 1;
@@ -141,6 +154,21 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 			break;
 		case 4:
 			o->known_only = 1;
+			break;
+		case 5:
+			if (*optarg == '\0')
+				return bad_usage("bad data directory: %s",
+				    "(empty)");
+			o->data_dir = optarg;
+			break;
+		case 6:
+			o->no_history = 1;
+			break;
+		case 7:
+			o->config = optarg;
+			break;
+		case 8:
+			o->no_config = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -178,7 +206,7 @@ main(int argc, char **argv)
 	struct app		 app;
 	struct ui		*ui;
 	uv_loop_t		*loop = uv_default_loop();
-	const char		*cause = NULL;
+	char			*cause = NULL;
 	int			 done = 0, r;
 
 	memset(&opts, 0, sizeof opts);
@@ -187,6 +215,9 @@ main(int argc, char **argv)
 	opts.heartbeat_ms = DEFAULT_HEARTBEAT_MS;
 	opts.probe_ms = DEFAULT_PROBE_MS;
 	opts.rate_limit = DEFAULT_RATE_LIMIT;
+	opts.bell = 1;
+	snprintf(opts.timestamp, sizeof opts.timestamp, "%%H:%%M");
+	opts.scrollback = 2000;
 	app_default_nick(opts.nick, sizeof opts.nick);
 	if ((r = parse_args(argc, argv, &opts, &done)) != 0 || done)
 		return r;
@@ -204,14 +235,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if ((r = app_start(&app, &cause)) != 0) {
-		if (strcmp(cause, "cannot bind") == 0)
-			fprintf(stderr, "uvqq: cannot bind %s%s%s:%d: %s\n",
-			    strchr(opts.bind, ':') ? "[" : "", opts.bind,
-			    strchr(opts.bind, ':') ? "]" : "", opts.port,
-			    uv_strerror(r));
-		else
-			fprintf(stderr, "uvqq: %s: %s\n", cause,
-			    uv_strerror(r));
+		fprintf(stderr, "uvqq: %s\n", cause != NULL ? cause :
+		    uv_strerror(r));
+		free(cause);
 		app.exit_code = 1;
 		if (!app.finished) {
 			uv_close((uv_handle_t *)&app.linger, NULL);

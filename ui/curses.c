@@ -727,9 +727,11 @@ curses_on_event(struct ui *ui, const struct event *ev)
 	struct cw_conv	*conv;
 	struct cw_line	*l;
 	char		*msg;
+	int		 was_dirty;
 
 	if (c->stopped || c->m.shown == NULL)
 		return;
+	was_dirty = c->dirty;
 	c->dirty = 1;
 	switch (ev->kind) {
 	case EV_READY:
@@ -808,7 +810,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		    ev->text != NULL ? ev->text : "");
 		break;
 	default:
-		c->dirty = 0;
+		c->dirty = was_dirty;	/* nothing on screen changes */
 		break;
 	}
 }

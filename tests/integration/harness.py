@@ -5,9 +5,11 @@ Everything waits on events with a deadline; nothing sleeps and hopes.
 import json
 import os
 import queue
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -28,9 +30,16 @@ class Uvqq:
     """One headless uvqq: send() types a line, wait() reads JSON events."""
 
     def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1",
-                 wrapper=()):
+                 wrapper=(), data_dir=None):
+        """data_dir: where its history lives; by default a new directory
+        of its own, removed by kill()."""
+        self.own_dir = None
+        if data_dir is None:
+            data_dir = self.own_dir = tempfile.mkdtemp(prefix="uvqq-test-")
+        self.data_dir = data_dir
         cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port),
-                               "--bind", bind, "--nick", nick] + list(args)
+                               "--bind", bind, "--nick", nick, "--no-config",
+                               "--data-dir", data_dir] + list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
@@ -109,6 +118,9 @@ class Uvqq:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.own_dir is not None:
+            shutil.rmtree(self.own_dir, ignore_errors=True)
+            self.own_dir = None
 
 
 class PlainPeer:

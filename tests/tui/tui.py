@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 import time
 import unicodedata
@@ -44,8 +45,10 @@ class Term:
         # A name never used before: a server being killed may linger.
         self.sock = "uvqq-tui-%d-%d-%s" % (os.getpid(), next(_servers),
                                            os.urandom(4).hex())
-        cmd = "%s --port 0 --bind 127.0.0.1 --nick %s %s" % (
-            uvqq, nick, " ".join(args))
+        self.data_dir = tempfile.mkdtemp(prefix="uvqq-tui-")
+        cmd = ("%s --port 0 --bind 127.0.0.1 --nick %s --no-config "
+               "--data-dir %s %s" % (uvqq, nick, self.data_dir,
+                                     " ".join(args)))
         if shell:
             cmd = 'echo before; %s; echo "[exited $?]"; exec sleep 60' % cmd
         else:
@@ -94,6 +97,7 @@ class Term:
     def close(self):
         subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null",
                         "kill-server"], capture_output=True, env=self.env)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def screen(self):
         return self.tmux("capture-pane", "-p").split("\n")

@@ -1,0 +1,303 @@
+/*
+ * history.c: history, the outbox and known peers, on top of store.c.
+ *
+ * Ours: stored before `sent` is shown, so a kill -9 cannot lose it. A
+ * message net/ gives up on is parked and sent again, with the same id,
+ * when its peer is back online, also in a later run. Theirs: stored with
+ * the sender's user id and message id before it is acknowledged, and shown
+ * only the first time (the receiving side's dedup survives restarts).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "net/addr.h"
+#include "net/net.h"
+#include "src/app.h"
+#include "src/cmd.h"
+#include "src/history.h"
+#include "src/store.h"
+
+#define REPLAY_LINES	20
+
+static char *
+default_data_dir(void)
+{
+	const char	*xdg = getenv("XDG_DATA_HOME"), *home;
+	char		*dir;
+
+	if (xdg != NULL && *xdg == '/')
+		return asprintf(&dir, "%s/uvqq", xdg) < 0 ? NULL : dir;
+	if ((home = getenv("HOME")) == NULL || *home == '\0')
+		return NULL;
+	return asprintf(&dir, "%s/.local/share/uvqq", home) < 0 ? NULL : dir;
+}
+
+int
+history_open(struct app *app, char **cause)
+{
+	char	*why = NULL;
+	int	 r;
+
+	*cause = NULL;
+	if (app->opts.no_history)
+		return 0;
+	app->data_dir = app->opts.data_dir != NULL ?
+	    strdup(app->opts.data_dir) : default_data_dir();
+	if (app->data_dir == NULL) {
+		if (asprintf(cause, "no data directory: set HOME or use "
+		    "--data-dir DIR (or --no-history)") < 0)
+			*cause = NULL;
+		return UV_EINVAL;
+	}
+	if ((r = store_open(&app->store, app->data_dir, &why)) != 0) {
+		if (asprintf(cause, "history: %s; start with --data-dir "
+		    "elsewhere, or --no-history", why != NULL ? why :
+		    uv_strerror(r)) < 0)
+			*cause = NULL;
+		free(why);
+		return r;
+	}
+	/* What net held when the last run ended waits for its peer. */
+	if ((r = store_park_queued(app->store)) != 0)
+		app_error(app, "history: %s", store_error(app->store));
+	return 0;
+}
+
+void
+history_close(struct app *app)
+{
+	store_close(app->store);
+	app->store = NULL;
+	free(app->data_dir);
+	app->data_dir = NULL;
+}
+
+static void
+restore_one(void *arg, const struct store_peer *sp)
+{
+	struct app		*app = arg;
+	struct sockaddr_storage	 ss;
+	struct event		*ev;
+	struct peer		*p;
+	const char		*why;
+
+	if (addr_parse(sp->addr, &ss, &why) != 0 ||
+	    peer_find_by_addrstr(&app->peers, sp->addr) != NULL)
+		return;
+	if ((p = peer_add(&app->peers, (struct sockaddr *)&ss, sp->addr)) ==
+	    NULL)
+		return;
+	peer_set_name(p, sp->name);
+	peer_set_nick(p, sp->nick);
+	p->kind = sp->kind == PEER_PLAIN ? PEER_PLAIN : PEER_UVQQ;
+	p->state = PEER_OFFLINE;
+	/* A uvqq peer is greeted, so parked messages flow when it answers;
+	 * a plain one is a person, who gets nothing unasked. */
+	if (p->kind == PEER_UVQQ &&
+	    net_peer_restore(app->net, (struct sockaddr *)&ss) == 0)
+		return;		/* net reports it with EV_PEER */
+	if ((ev = evq_new(EV_PEER)) == NULL)
+		return;
+	memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+	ev->peer_kind = p->kind;
+	ev->state = p->state;
+	event_set_nick(ev, p->nick);
+	evq_push(&app->evq, ev);
+}
+
+void
+history_restore_peers(struct app *app)
+{
+	if (app->store != NULL && store_peers(app->store, restore_one, app) !=
+	    0)
+		app_error(app, "history: cannot load peers: %s",
+		    store_error(app->store));
+}
+
+/* A stored row as a history message event. */
+static void
+emit_row(void *arg, const struct store_row *row)
+{
+	struct app	*app = arg;
+	struct event	*ev;
+	struct peer	*p;
+
+	if ((ev = evq_new(EV_MESSAGE)) == NULL)
+		return;
+	snprintf(ev->peer, sizeof ev->peer, "%s", row->peer);
+	ev->id = row->msgid;
+	ev->time = row->time;
+	ev->history = 1;
+	ev->outgoing = row->outgoing;
+	ev->state = row->state;
+	if ((p = peer_find_by_addrstr(&app->peers, row->peer)) != NULL)
+		ev->peer_kind = p->kind;
+	if (event_set_nick(ev, row->nick != NULL ? row->nick : row->peer) !=
+	    0 || event_set_text(ev, row->text, strlen(row->text)) != 0) {
+		evq_free(ev);
+		return;
+	}
+	evq_push(&app->evq, ev);
+}
+
+void
+history_replay_recent(struct app *app)
+{
+	struct peer	*p;
+
+	if (app->store == NULL)
+		return;
+	for (p = app->peers.head; p != NULL; p = p->next)
+		store_history(app->store, p->addrstr, 0, REPLAY_LINES,
+		    emit_row, app);
+}
+
+int
+app_history(struct app *app, struct peer *p, int count, char **cause)
+{
+	if (app->store == NULL)
+		return cmd_error(cause, UV_ENOTSUP, "/history: history is off "
+		    "(--no-history)");
+	if (store_history(app->store, p->addrstr, 0, count, emit_row, app) !=
+	    0)
+		return cmd_error(cause, UV_EIO, "/history: %s",
+		    store_error(app->store));
+	return 0;
+}
+
+struct search {
+	struct app	*app;
+	int		 found;
+};
+
+static void
+search_row(void *arg, const struct store_row *row)
+{
+	struct search	*s = arg;
+
+	s->found++;
+	emit_row(s->app, row);
+}
+
+int
+app_search(struct app *app, const char *text, char **cause)
+{
+	struct search	 s = { app, 0 };
+
+	if (app->store == NULL)
+		return cmd_error(cause, UV_ENOTSUP, "/search: history is off "
+		    "(--no-history)");
+	if (store_search(app->store, text, 100, search_row, &s) != 0)
+		return cmd_error(cause, UV_EIO, "/search: %s",
+		    store_error(app->store));
+	app_info(app, "/search %s: %d found", text, s.found);
+	return 0;
+}
+
+int
+history_add_out(struct app *app, struct peer *p, const char *text,
+    uint64_t *id)
+{
+	int64_t	 rowid;
+	int	 r;
+
+	if (app->store == NULL) {
+		*id = app->next_id++;
+		return 0;
+	}
+	if ((r = store_add_out(app->store, p->addrstr, app->nick, text,
+	    p->kind == PEER_PLAIN ? MSG_PLAIN : MSG_QUEUED, &rowid)) != 0)
+		return r;
+	*id = (uint64_t)rowid;
+	return 0;
+}
+
+struct resend {
+	struct app	*app;
+	struct peer	*peer;
+};
+
+static void
+resend_row(void *arg, const struct store_row *row)
+{
+	struct resend	*rs = arg;
+	struct app	*app = rs->app;
+	int		 r;
+
+	r = net_send(app->net, (struct sockaddr *)&rs->peer->addr,
+	    row->msgid, row->text, strlen(row->text));
+	if (r == 0)
+		store_set_state(app->store, row->rowid, MSG_QUEUED);
+	else
+		app_error(app, "cannot send message %lld again to %s: %s",
+		    (long long)row->rowid, rs->peer->addrstr, uv_strerror(r));
+}
+
+static void
+peer_changed(struct app *app, struct event *ev)
+{
+	struct store_peer	 sp;
+	struct resend		 rs;
+	struct peer		*p;
+
+	if ((p = peer_find_by_addrstr(&app->peers, ev->peer)) == NULL)
+		return;
+	sp.addr = p->addrstr;
+	sp.name = p->name;
+	sp.nick = p->nick;
+	sp.kind = p->kind;
+	store_peer_save(app->store, &sp);
+	if (p->kind != PEER_UVQQ || p->state != PEER_ONLINE ||
+	    store_count_parked(app->store, p->addrstr) == 0)
+		return;
+	rs.app = app;
+	rs.peer = p;
+	if (store_parked(app->store, p->addrstr, resend_row, &rs) != 0)
+		app_error(app, "history: %s", store_error(app->store));
+}
+
+int
+history_on_event(struct app *app, struct event *ev)
+{
+	int	 dup = 0, r = 0;
+
+	if (app->store == NULL || ev->history)
+		return 0;
+	switch (ev->kind) {
+	case EV_MESSAGE:
+		r = store_add_in(app->store, ev->peer, ev->nick, ev->text,
+		    ev->uid, ev->id, &dup);
+		break;
+	case EV_DELIVERED:
+		r = store_set_state(app->store, (int64_t)ev->id,
+		    MSG_DELIVERED);
+		break;
+	case EV_FAILED:
+		/* A uvqq peer that went away gets it when it is back. */
+		ev->queued = ev->text == NULL ||
+		    strcmp(ev->text, "closed") != 0;
+		r = store_set_state(app->store, (int64_t)ev->id,
+		    ev->queued ? MSG_PARKED : MSG_FAILED);
+		break;
+	case EV_PEER:
+		peer_changed(app, ev);
+		break;
+	default:
+		break;
+	}
+	if (r != 0)
+		app_error(app, "history: cannot store: %s",
+		    store_error(app->store));
+	return dup;
+}
+
+void
+history_commit(struct app *app)
+{
+	if (app->store != NULL && store_commit(app->store) != 0)
+		app_error(app, "history: cannot commit: %s",
+		    store_error(app->store));
+}

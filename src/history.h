@@ -1,0 +1,29 @@
+/* history.h: the core's use of the store: what is kept, parked, replayed. */
+#ifndef UVQQ_HISTORY_H
+#define UVQQ_HISTORY_H
+
+#include <stdint.h>
+
+struct app;
+struct event;
+struct peer;
+
+/* Open the store in --data-dir or the XDG default; *cause on failure. */
+int	 history_open(struct app *, char **cause);
+void	 history_close(struct app *);
+/* Peers of earlier runs: listed, and uvqq ones greeted. */
+void	 history_restore_peers(struct app *);
+/* The recent lines of every conversation, for a front end to show. */
+void	 history_replay_recent(struct app *);
+/* Store our message; *id is its id (0 without a store). */
+int	 history_add_out(struct app *, struct peer *, const char *text,
+	     uint64_t *id);
+/*
+ * Keep what an event says. Returns 1 when the event must go no further:
+ * a message already shown once (across restarts too).
+ */
+int	 history_on_event(struct app *, struct event *);
+/* The end of a loop turn: commit, so what was shown is stored. */
+void	 history_commit(struct app *);
+
+#endif

@@ -1,0 +1,573 @@
+/* store.c: the SQLite database behind history, the outbox and peers. */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "src/store.h"
+#include "src/utf8.h"
+
+/* Each entry takes the schema from the version before it to its own. */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+	"CREATE TABLE messages("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  peer TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  outgoing INTEGER NOT NULL,"
+	"  nick TEXT,"
+	"  text TEXT NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  uid INTEGER,"		/* theirs: the sender's user id */
+	"  msgid INTEGER);"		/* theirs: the sender's message id */
+	"CREATE UNIQUE INDEX messages_seen ON messages(uid, msgid)"
+	"  WHERE uid IS NOT NULL;"
+	"CREATE INDEX messages_peer ON messages(peer, id);"
+	"CREATE INDEX messages_parked ON messages(peer, state)"
+	"  WHERE state IN (0, 2);"
+	/* Trigrams find a word inside a run of Chinese, which has no spaces. */
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(text,"
+	"  content='messages', content_rowid='id', tokenize='trigram');"
+	"CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);"
+	"END;"
+	"CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text)"
+	"  VALUES ('delete', old.id, old.text);"
+	"END;"
+	"CREATE TABLE peers(addr TEXT PRIMARY KEY, name TEXT, nick TEXT,"
+	"  kind INTEGER NOT NULL, seen INTEGER NOT NULL);",
+};
+#define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
+
+enum {
+	ST_ADD_OUT,
+	ST_ADD_IN,
+	ST_SET_STATE,
+	ST_PARKED,
+	ST_COUNT_PARKED,
+	ST_HISTORY,
+	ST_SEARCH_FTS,
+	ST_SEARCH_SCAN,
+	ST_PEER_SAVE,
+	ST_PEER_FORGET,
+	ST_PEERS,
+	ST_COUNT
+};
+
+#define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid"
+
+static const char *const statements[ST_COUNT] = {
+	[ST_ADD_OUT] = "INSERT INTO messages(peer, time, outgoing, nick, text,"
+	    " state) VALUES (?, ?, 1, ?, ?, ?)",
+	[ST_ADD_IN] = "INSERT OR IGNORE INTO messages(peer, time, outgoing,"
+	    " nick, text, state, uid, msgid) VALUES (?, ?, 0, ?, ?, 5, ?, ?)",
+	[ST_SET_STATE] = "UPDATE messages SET state = ? WHERE id = ?",
+	[ST_PARKED] = "SELECT " ROW_COLUMNS " FROM messages"
+	    " WHERE peer = ? AND state = 2 ORDER BY id",
+	[ST_COUNT_PARKED] = "SELECT count(*) FROM messages"
+	    " WHERE peer = ? AND state = 2",
+	[ST_HISTORY] = "SELECT * FROM (SELECT " ROW_COLUMNS " FROM messages"
+	    " WHERE peer = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+	[ST_SEARCH_FTS] = "SELECT * FROM (SELECT m.id, m.time, m.peer, m.nick,"
+	    " m.text, m.outgoing, m.state, m.msgid FROM messages_fts f"
+	    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?"
+	    " ORDER BY m.id DESC LIMIT ?) ORDER BY id",
+	/* Trigrams need three characters; shorter words scan the table. */
+	[ST_SEARCH_SCAN] = "SELECT * FROM (SELECT " ROW_COLUMNS
+	    " FROM messages WHERE instr(text, ?) > 0 ORDER BY id DESC"
+	    " LIMIT ?) ORDER BY id",
+	[ST_PEER_SAVE] = "INSERT INTO peers(addr, name, nick, kind, seen)"
+	    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(addr) DO UPDATE SET"
+	    " name = excluded.name, nick = coalesce(excluded.nick, nick),"
+	    " kind = excluded.kind, seen = excluded.seen",
+	[ST_PEER_FORGET] = "DELETE FROM peers WHERE addr = ?",
+	[ST_PEERS] = "SELECT addr, name, nick, kind FROM peers ORDER BY seen",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_COUNT];
+	int		 in_tx;
+	int		 lockfd;
+	uint64_t	 uid;
+	char		*path;
+};
+
+const char *
+store_error(const struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+uint64_t
+store_user_id(const struct store *s)
+{
+	return s->uid;
+}
+
+static int64_t
+now_ms(void)
+{
+	uv_timeval64_t	 tv;
+
+	if (uv_gettimeofday(&tv) != 0)
+		return 0;
+	return tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int
+sql_error(void)
+{
+	return UV_EIO;
+}
+
+/* Writes share one transaction until the end of the loop turn. */
+static int
+begin(struct store *s)
+{
+	if (s->in_tx)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_error();
+	s->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (!s->in_tx)
+		return 0;
+	s->in_tx = 0;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return sql_error();
+	}
+	return 0;
+}
+
+static int
+migrate(struct store *s, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 version, v;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > SCHEMA_VERSION) {
+		if (asprintf(cause, "%s was written by a newer uvqq (schema %d, "
+		    "this one knows %d)", s->path, version, SCHEMA_VERSION) < 0)
+			*cause = NULL;
+		return UV_EPROTO;
+	}
+	for (v = version; v < SCHEMA_VERSION; v++) {
+		char	*sql;
+
+		if (asprintf(&sql, "BEGIN; %s PRAGMA user_version = %d; COMMIT;",
+		    migrations[v], v + 1) < 0)
+			return UV_ENOMEM;
+		if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			free(sql);
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		free(sql);
+	}
+	return 0;
+}
+
+/* Our user id: made once, kept in the database, sent in every HELLO. */
+static int
+load_user_id(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+	int		 r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
+	    "'uid'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	while (v == 0) {
+		if ((r = uv_random(NULL, NULL, &v, sizeof v, 0, NULL)) != 0)
+			return r;
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO meta VALUES "
+	    "('uid', ?)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, v);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	s->uid = (uint64_t)v;
+	return r;
+}
+
+static int
+make_dirs(const char *dir)
+{
+	char	*p, *copy;
+
+	if ((copy = strdup(dir)) == NULL)
+		return UV_ENOMEM;
+	for (p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			free(copy);
+			return -errno;
+		}
+		*p = '/';
+	}
+	free(copy);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int
+store_open(struct store **out, const char *dir, char **cause)
+{
+	struct store	*s;
+	char		*lockpath = NULL;
+	int		 r, i;
+
+	*cause = NULL;
+	*out = NULL;
+	if ((r = make_dirs(dir)) != 0) {
+		if (asprintf(cause, "cannot create %s: %s", dir,
+		    uv_strerror(r)) < 0)
+			*cause = NULL;
+		return r;
+	}
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return UV_ENOMEM;
+	s->lockfd = -1;
+	if (asprintf(&s->path, "%s/uvqq.db", dir) < 0 ||
+	    asprintf(&lockpath, "%s/lock", dir) < 0) {
+		free(s->path);
+		free(s);
+		return UV_ENOMEM;
+	}
+	/* Two uvqq on one database would be one user twice over. */
+	s->lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lockpath);
+	if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		r = s->lockfd < 0 ? -errno : UV_EBUSY;
+		if (asprintf(cause, "%s is in use by another uvqq (%s)", dir,
+		    uv_strerror(r)) < 0)
+			*cause = NULL;
+		goto fail;
+	}
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_busy_timeout(s->db, 2000);
+	/* WAL with NORMAL sync: a commit survives a crash of the process. */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		goto sqlfail;
+	if ((r = migrate(s, cause)) != 0) {
+		if (*cause != NULL)
+			goto fail;
+		goto sqlfail;
+	}
+	if (load_user_id(s) != 0)
+		goto sqlfail;
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, statements[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
+			goto sqlfail;
+	}
+	*out = s;
+	return 0;
+
+sqlfail:
+	r = UV_EIO;
+	if (asprintf(cause, "cannot use %s: %s", s->path,
+	    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory") < 0)
+		*cause = NULL;
+fail:
+	store_close(s);
+	return r != 0 ? r : UV_EIO;
+}
+
+void
+store_close(struct store *s)
+{
+	int	 i;
+
+	if (s == NULL)
+		return;
+	store_commit(s);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	free(s->path);
+	free(s);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+	if (text == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+}
+
+/* Step a write statement to its end and reset it. */
+static int
+run(struct store *s, sqlite3_stmt *st)
+{
+	int	 r;
+
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	(void)s;
+	return r == SQLITE_DONE ? 0 : sql_error();
+}
+
+int
+store_add_out(struct store *s, const char *peer, const char *nick,
+    const char *text, int state, int64_t *id)
+{
+	sqlite3_stmt	*st = s->st[ST_ADD_OUT];
+	int		 r;
+
+	if ((r = begin(s)) != 0)
+		return r;
+	bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, now_ms());
+	bind_text(st, 3, nick);
+	bind_text(st, 4, text);
+	sqlite3_bind_int(st, 5, state);
+	if ((r = run(s, st)) != 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_add_in(struct store *s, const char *peer, const char *nick,
+    const char *text, uint64_t uid, uint64_t msgid, int *duplicate)
+{
+	sqlite3_stmt	*st = s->st[ST_ADD_IN];
+	int		 r;
+
+	*duplicate = 0;
+	if ((r = begin(s)) != 0)
+		return r;
+	bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, now_ms());
+	bind_text(st, 3, nick);
+	bind_text(st, 4, text);
+	/* Plain peers have no ids: every line of theirs is new. */
+	if (uid != 0) {
+		sqlite3_bind_int64(st, 5, (int64_t)uid);
+		sqlite3_bind_int64(st, 6, (int64_t)msgid);
+	}
+	if ((r = run(s, st)) != 0)
+		return r;
+	*duplicate = sqlite3_changes(s->db) == 0;
+	return 0;
+}
+
+int
+store_set_state(struct store *s, int64_t id, int state)
+{
+	sqlite3_stmt	*st = s->st[ST_SET_STATE];
+	int		 r;
+
+	if ((r = begin(s)) != 0)
+		return r;
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 2, id);
+	return run(s, st);
+}
+
+int
+store_park_queued(struct store *s)
+{
+	if (sqlite3_exec(s->db, "UPDATE messages SET state = 2 WHERE "
+	    "state = 0", NULL, NULL, NULL) != SQLITE_OK)
+		return sql_error();
+	return 0;
+}
+
+/* Run a query bound by the caller and hand each row to cb. */
+static int
+each_row(struct store *s, sqlite3_stmt *st, store_row_cb cb, void *arg)
+{
+	struct store_row	 row;
+	int			 r;
+
+	(void)s;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		row.rowid = sqlite3_column_int64(st, 0);
+		row.time = sqlite3_column_int64(st, 1);
+		row.peer = (const char *)sqlite3_column_text(st, 2);
+		row.nick = (const char *)sqlite3_column_text(st, 3);
+		row.text = (const char *)sqlite3_column_text(st, 4);
+		row.outgoing = sqlite3_column_int(st, 5);
+		row.state = sqlite3_column_int(st, 6);
+		row.msgid = row.outgoing ? (uint64_t)row.rowid :
+		    (uint64_t)sqlite3_column_int64(st, 7);
+		if (row.peer == NULL || row.text == NULL)
+			continue;
+		cb(arg, &row);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == SQLITE_DONE ? 0 : sql_error();
+}
+
+int
+store_parked(struct store *s, const char *peer, store_row_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = s->st[ST_PARKED];
+
+	bind_text(st, 1, peer);
+	return each_row(s, st, cb, arg);
+}
+
+int
+store_count_parked(struct store *s, const char *peer)
+{
+	sqlite3_stmt	*st = s->st[ST_COUNT_PARKED];
+	int		 n = 0;
+
+	bind_text(st, 1, peer);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+int
+store_history(struct store *s, const char *peer, int64_t before, int limit,
+    store_row_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = s->st[ST_HISTORY];
+
+	bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(st, 3, limit);
+	return each_row(s, st, cb, arg);
+}
+
+int
+store_search(struct store *s, const char *text, int limit, store_row_cb cb,
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	const char	*p;
+	char		*phrase, *q;
+	size_t		 chars = 0, n;
+	uint32_t	 cp;
+	int		 r;
+
+	for (p = text; *p != '\0'; p += n, chars++) {
+		if ((n = utf8_decode(p, strlen(p), &cp)) == 0)
+			return UV_EINVAL;
+	}
+	if (chars < 3) {
+		st = s->st[ST_SEARCH_SCAN];
+		bind_text(st, 1, text);
+		sqlite3_bind_int(st, 2, limit);
+		return each_row(s, st, cb, arg);
+	}
+	/* One FTS5 phrase: "..." with every " doubled. */
+	if ((phrase = malloc(strlen(text) * 2 + 3)) == NULL)
+		return UV_ENOMEM;
+	q = phrase;
+	*q++ = '"';
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '"')
+			*q++ = '"';
+		*q++ = *p;
+	}
+	*q++ = '"';
+	*q = '\0';
+	st = s->st[ST_SEARCH_FTS];
+	sqlite3_bind_text(st, 1, phrase, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, limit);
+	r = each_row(s, st, cb, arg);
+	free(phrase);
+	return r;
+}
+
+int
+store_peer_save(struct store *s, const struct store_peer *p)
+{
+	sqlite3_stmt	*st = s->st[ST_PEER_SAVE];
+	int		 r;
+
+	if ((r = begin(s)) != 0)
+		return r;
+	bind_text(st, 1, p->addr);
+	bind_text(st, 2, p->name);
+	bind_text(st, 3, p->nick);
+	sqlite3_bind_int(st, 4, p->kind);
+	sqlite3_bind_int64(st, 5, now_ms());
+	return run(s, st);
+}
+
+int
+store_peer_forget(struct store *s, const char *addr)
+{
+	sqlite3_stmt	*st = s->st[ST_PEER_FORGET];
+	int		 r;
+
+	if ((r = begin(s)) != 0)
+		return r;
+	bind_text(st, 1, addr);
+	return run(s, st);
+}
+
+int
+store_peers(struct store *s, store_peer_cb cb, void *arg)
+{
+	sqlite3_stmt		*st = s->st[ST_PEERS];
+	struct store_peer	 p;
+	int			 r;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		p.addr = (const char *)sqlite3_column_text(st, 0);
+		p.name = (const char *)sqlite3_column_text(st, 1);
+		p.nick = (const char *)sqlite3_column_text(st, 2);
+		p.kind = sqlite3_column_int(st, 3);
+		if (p.addr != NULL)
+			cb(arg, &p);
+	}
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? 0 : sql_error();
+}

@@ -1,0 +1,84 @@
+/*
+ * store.h: history, outbox and known peers in SQLite, one database per
+ * data directory. Writes go into one transaction per loop turn
+ * (store_commit), so a flood is stored at full speed; what is committed
+ * survives a kill -9.
+ */
+#ifndef UVQQ_STORE_H
+#define UVQQ_STORE_H
+
+#include <stdint.h>
+
+struct store;
+
+enum msg_state {
+	MSG_QUEUED = 0,		/* ours, handed to net, not acknowledged */
+	MSG_DELIVERED = 1,	/* ours, acknowledged */
+	MSG_PARKED = 2,		/* ours, waiting for the peer to come back */
+	MSG_PLAIN = 3,		/* ours, to a plain peer: no acknowledgement */
+	MSG_FAILED = 4,		/* ours, given up for good */
+	MSG_RECEIVED = 5,	/* theirs */
+};
+
+struct store_row {
+	int64_t		 rowid;
+	int64_t		 time;		/* unix ms */
+	const char	*peer;
+	const char	*nick;
+	const char	*text;
+	uint64_t	 msgid;		/* theirs for received, ours otherwise */
+	int		 outgoing;
+	int		 state;		/* enum msg_state */
+};
+
+struct store_peer {
+	const char	*addr;
+	const char	*name;		/* may be NULL */
+	const char	*nick;		/* may be NULL */
+	int		 kind;		/* enum peer_kind */
+};
+
+typedef void	(*store_row_cb)(void *arg, const struct store_row *);
+typedef void	(*store_peer_cb)(void *arg, const struct store_peer *);
+
+/*
+ * Open (creating) DIR/uvqq.db, migrated to the current schema, and lock
+ * DIR against a second uvqq. On failure *cause says what and what to do.
+ */
+int		 store_open(struct store **, const char *dir, char **cause);
+void		 store_close(struct store *);
+const char	*store_path(const struct store *);
+uint64_t	 store_user_id(const struct store *);
+/* End the current transaction, if any. */
+int		 store_commit(struct store *);
+/* The text of the last error, for messages. */
+const char	*store_error(const struct store *);
+
+/* Our message: returns its id (also its id on the wire) in *id. */
+int		 store_add_out(struct store *, const char *peer,
+		     const char *nick, const char *text, int state,
+		     int64_t *id);
+/* Their message; *duplicate is set when (uid, msgid) was stored before. */
+int		 store_add_in(struct store *, const char *peer,
+		     const char *nick, const char *text, uint64_t uid,
+		     uint64_t msgid, int *duplicate);
+int		 store_set_state(struct store *, int64_t id, int state);
+/* At start: what was handed to net last run waits for its peer again. */
+int		 store_park_queued(struct store *);
+/* Our parked messages to peer, oldest first. */
+int		 store_parked(struct store *, const char *peer, store_row_cb,
+		     void *);
+int		 store_count_parked(struct store *, const char *peer);
+/* The last limit rows with peer (before rowid before, 0: the newest),
+ * oldest first. */
+int		 store_history(struct store *, const char *peer,
+		     int64_t before, int limit, store_row_cb, void *);
+/* Rows whose text holds text (Chinese too), newest last. */
+int		 store_search(struct store *, const char *text, int limit,
+		     store_row_cb, void *);
+
+int		 store_peer_save(struct store *, const struct store_peer *);
+int		 store_peer_forget(struct store *, const char *addr);
+int		 store_peers(struct store *, store_peer_cb, void *);
+
+#endif
