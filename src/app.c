@@ -346,6 +346,7 @@ app_send(struct app *app, struct peer *p, const char *text, char **cause)
 		return 0;
 	memcpy(ev->peer, p->addrstr, sizeof ev->peer);
 	ev->id = id;
+	ev->rowid = app->store != NULL ? (int64_t)id : 0;
 	ev->peer_kind = p->kind;
 	if (event_set_text(ev, text, len) != 0 ||
 	    event_set_nick(ev, app->nick) != 0) {
@@ -462,6 +463,11 @@ app_on_event(void *arg, struct event *ev)
 		return;
 	case EV_INPUT_EOF:
 		app_quit(app, APP_LINGER_MS);
+		return;
+	case EV_LOAD_OLDER:
+		app->evq.tag = ev->tag;
+		history_load_older(app, ev);
+		app->evq.tag = 0;
 		return;
 	case EV_PEER:
 	case EV_MESSAGE:

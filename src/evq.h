@@ -15,6 +15,9 @@
 enum ev_kind {
 	EV_INPUT,	/* ui -> core: one line typed (text) */
 	EV_INPUT_EOF,	/* ui -> core: the input is closed */
+	EV_LOAD_OLDER,	/* ui -> core: up to id stored lines with peer before
+			   rowid (0: the newest), answered as history
+			   messages and one EV_INFO "N older", all with tag */
 	EV_READY,	/* core -> ui: bound (peer = local address, nick) */
 	EV_PEER,	/* net -> core -> ui: a peer was added or changed */
 	EV_CLOSED,	/* core -> ui: a peer was forgotten */
@@ -59,6 +62,7 @@ struct event {
 	int		 history;		/* replayed from the history */
 	int		 outgoing;		/* history: a message of ours */
 	int		 queued;		/* EV_FAILED: kept in the outbox */
+	int64_t		 rowid;			/* stored: its row, else 0 */
 	struct event	*next;
 };
 

@@ -129,6 +129,7 @@ emit_row(void *arg, const struct store_row *row)
 		return;
 	snprintf(ev->peer, sizeof ev->peer, "%s", row->peer);
 	ev->id = row->msgid;
+	ev->rowid = row->rowid;
 	ev->time = row->time;
 	ev->history = 1;
 	ev->outgoing = row->outgoing;
@@ -166,6 +167,33 @@ app_history(struct app *app, struct peer *p, int count, char **cause)
 		return cmd_error(cause, UV_EIO, "/history: %s",
 		    store_error(app->store));
 	return 0;
+}
+
+struct older {
+	struct app	*app;
+	int		 found;
+};
+
+static void
+older_row(void *arg, const struct store_row *row)
+{
+	struct older	*o = arg;
+
+	o->found++;
+	emit_row(o->app, row);
+}
+
+void
+history_load_older(struct app *app, const struct event *req)
+{
+	struct older	 o = { app, 0 };
+	int		 count = req->id > 0 && req->id <= 1000 ?
+			    (int)req->id : 100;
+
+	if (app->store != NULL && store_history(app->store, req->peer,
+	    req->rowid, count, older_row, &o) != 0)
+		app_error(app, "history: %s", store_error(app->store));
+	app_info(app, "%d older", o.found);
 }
 
 struct search {
@@ -269,7 +297,7 @@ history_on_event(struct app *app, struct event *ev)
 	switch (ev->kind) {
 	case EV_MESSAGE:
 		r = store_add_in(app->store, ev->peer, ev->nick, ev->text,
-		    ev->uid, ev->id, &dup);
+		    ev->uid, ev->id, &dup, &ev->rowid);
 		break;
 	case EV_DELIVERED:
 		r = store_set_state(app->store, (int64_t)ev->id,

@@ -23,6 +23,8 @@ int	 history_add_out(struct app *, struct peer *, const char *text,
  * a message already shown once (across restarts too).
  */
 int	 history_on_event(struct app *, struct event *);
+/* Answer an EV_LOAD_OLDER from a front end. */
+void	 history_load_older(struct app *, const struct event *);
 /* The end of a loop turn: commit, so what was shown is stored. */
 void	 history_commit(struct app *);
 

@@ -377,7 +377,8 @@ store_add_out(struct store *s, const char *peer, const char *nick,
 
 int
 store_add_in(struct store *s, const char *peer, const char *nick,
-    const char *text, uint64_t uid, uint64_t msgid, int *duplicate)
+    const char *text, uint64_t uid, uint64_t msgid, int *duplicate,
+    int64_t *rowid)
 {
 	sqlite3_stmt	*st = s->st[ST_ADD_IN];
 	int		 r;
@@ -397,6 +398,7 @@ store_add_in(struct store *s, const char *peer, const char *nick,
 	if ((r = run(s, st)) != 0)
 		return r;
 	*duplicate = sqlite3_changes(s->db) == 0;
+	*rowid = *duplicate ? 0 : sqlite3_last_insert_rowid(s->db);
 	return 0;
 }
 

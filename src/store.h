@@ -58,10 +58,11 @@ const char	*store_error(const struct store *);
 int		 store_add_out(struct store *, const char *peer,
 		     const char *nick, const char *text, int state,
 		     int64_t *id);
-/* Their message; *duplicate is set when (uid, msgid) was stored before. */
+/* Their message; *duplicate is set when (uid, msgid) was stored before,
+ * else *rowid is its row. */
 int		 store_add_in(struct store *, const char *peer,
 		     const char *nick, const char *text, uint64_t uid,
-		     uint64_t msgid, int *duplicate);
+		     uint64_t msgid, int *duplicate, int64_t *rowid);
 int		 store_set_state(struct store *, int64_t id, int state);
 /* At start: what was handed to net last run waits for its peer again. */
 int		 store_park_queued(struct store *);

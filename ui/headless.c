@@ -269,6 +269,8 @@ event_name(enum ev_kind k)
 		return "nick";
 	case EV_CURRENT:
 		return "current";
+	case EV_OPTION:
+		return "option";
 	case EV_INFO:
 		return "info";
 	case EV_ERROR:
@@ -318,6 +320,11 @@ headless_on_event(struct ui *ui, const struct event *ev)
 			json_uint(b, "id", ev->id);
 		json_string(b, "kind", peer_kind_name(ev->peer_kind));
 		json_string(b, "name", ev->name);
+		if (ev->history) {
+			json_bool(b, "history", 1);
+			json_bool(b, "outgoing", ev->outgoing);
+			json_uint(b, "time", (uint64_t)ev->time);
+		}
 		break;
 	case EV_SENT:
 		json_string(b, "peer", ev->peer);
@@ -333,6 +340,12 @@ headless_on_event(struct ui *ui, const struct event *ev)
 		json_string(b, "peer", ev->peer);
 		json_uint(b, "id", ev->id);
 		json_string(b, "reason", ev->text);
+		if (ev->queued)
+			json_bool(b, "queued", 1);
+		break;
+	case EV_OPTION:
+		json_string(b, "name", ev->name);
+		json_string(b, "value", ev->text);
 		break;
 	default:
 		json_string(b, "text", ev->text);
