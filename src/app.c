@@ -437,6 +437,8 @@ app_track_peer(struct app *app, struct event *ev)
 		p->state = ev->state;
 		if (ev->nick != NULL)
 			peer_set_nick(p, ev->nick);
+		else if (p->nick != NULL)
+			event_set_nick(ev, p->nick);	/* from an earlier run */
 	}
 	if (p->name != NULL && ev->name == NULL)
 		ev->name = strdup(p->name);

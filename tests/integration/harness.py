@@ -103,6 +103,34 @@ class Uvqq:
                 return ev
             self.backlog.append(ev)
 
+    def wait_any(self, timeout=TIMEOUT):
+        """The next event of any kind, from the backlog first."""
+        if self.backlog:
+            return self.backlog.pop(0)
+        try:
+            ev = self.events.get(timeout=timeout)
+        except queue.Empty:
+            raise TestFailure("no event in %ss" % timeout)
+        if ev is None:
+            self.events.put(None)
+            raise TestFailure("uvqq exited")
+        self.seen.append(ev)
+        return ev
+
+    def drain(self):
+        """Read every event already written into seen (and the backlog);
+        for a process that has exited, that is all it ever wrote."""
+        while True:
+            try:
+                ev = self.events.get_nowait()
+            except queue.Empty:
+                return
+            if ev is None:
+                self.events.put(None)
+                return
+            self.seen.append(ev)
+            self.backlog.append(ev)
+
     def collect(self, event, count, timeout=TIMEOUT, **fields):
         return [self.wait(event, timeout, **fields) for _ in range(count)]
 
