@@ -303,7 +303,10 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 	rs->select = select;
 	rs->req.data = rs;
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
+	/* An IPv4 socket cannot reach IPv6 addresses; an IPv6 one reaches
+	 * both (IPv4-mapped). */
+	hints.ai_family = strchr(app->opts.bind, ':') != NULL ? AF_UNSPEC :
+	    AF_INET;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((r = uv_getaddrinfo(app->loop, &rs->req, resolve_cb, host, NULL,
 	    &hints)) != 0) {

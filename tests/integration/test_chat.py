@@ -213,6 +213,33 @@ def test_peer_going_away_turns_offline_then_online_again():
         b.kill()
 
 
+def test_ipv6_and_host_names():
+    a = Uvqq(nick="alice", bind="::1")
+    b = Uvqq(nick="bob", bind="::1")
+    c = Uvqq(nick="carol")
+    try:
+        check(a.addr.startswith("[::1]:"), "IPv6 address: %r" % a.addr)
+        a.send("/peer %s" % b.addr)
+        a.wait("peer", peer=b.addr, state="online")
+        a.send("over IPv6 你好")
+        msg = b.wait("message")
+        check(msg["text"] == "over IPv6 你好" and msg["peer"] == a.addr,
+              repr(msg))
+        d = Uvqq(nick="dave")
+        c.send("/peer localhost:%d dave" % d.port)
+        ev = c.wait("peer", state="online")
+        check(ev["peer"] == "127.0.0.1:%d" % d.port and
+              ev.get("name") == "dave", "localhost resolved: %r" % ev)
+        d.kill()
+        c.send("/peer nosuchhost.invalid:9")
+        err = c.wait("error", timeout=20)
+        check("cannot resolve" in err["text"], repr(err))
+    finally:
+        a.kill()
+        b.kill()
+        c.kill()
+
+
 if __name__ == "__main__":
     sys.exit(run([test_chinese_and_english_both_ways,
                   test_many_messages_arrive_once_and_in_order,
@@ -222,4 +249,5 @@ if __name__ == "__main__":
                   test_quit_waits_for_delivery,
                   test_undeliverable_messages_fail_on_quit,
                   test_restarted_peer_is_a_new_session,
-                  test_peer_going_away_turns_offline_then_online_again]))
+                  test_peer_going_away_turns_offline_then_online_again,
+                  test_ipv6_and_host_names]))
