@@ -64,8 +64,11 @@ def test_flood_from_one_address_is_bounded_and_others_go_on():
         check(dropped > 0, "drops are counted: %s" % stats)
         check(shown <= 1000 * elapsed + 1000, "at most the rate limit is "
               "shown: %d of %d in %.1fs" % (shown, result["sent"], elapsed))
+        # AddressSanitizer keeps freed memory in quarantine: only a plain
+        # build says what uvqq itself holds.
         rss = vm_kib(u.proc.pid, "VmHWM")
-        check(rss < 64 * 1024, "peak RSS %d KiB" % rss)
+        if os.environ.get("UVQQ_SANITIZED") not in ("1", "TRUE", "ON"):
+            check(rss < 64 * 1024, "peak RSS %d KiB" % rss)
         u.send("still typing")        # the input line is not frozen
         u.wait("error", match=lambda e: "no current peer" in e["text"])
     finally:
