@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -51,6 +52,30 @@ QUICK = dict(ingest=5000, drain=5000, burst=2500, pair=5000, reliable=5000,
 
 class BenchError(Exception):
     pass
+
+
+# Each uvqq gets a data directory of its own (when it keeps one), so runs
+# never share or touch the person's history; --no-history, if asked for.
+_TMP = []
+_HELP = None
+NO_HISTORY = False
+
+
+def uvqq_isolation():
+    global _HELP
+    if _HELP is None:
+        _HELP = subprocess.run([UVQQ, "--help"], capture_output=True,
+                               timeout=TIMEOUT).stdout.decode()
+    args = []
+    if "--data-dir" in _HELP:
+        if not _TMP:
+            _TMP.append(tempfile.mkdtemp(prefix="uvqq-bench-"))
+        args += ["--data-dir", tempfile.mkdtemp(dir=_TMP[0])]
+    if "--no-config" in _HELP:
+        args.append("--no-config")
+    if NO_HISTORY and "--no-history" in _HELP:
+        args.append("--no-history")
+    return args
 
 
 # --- what the kernel says about a process and a socket ----------------------
@@ -230,7 +255,8 @@ def stop(proc):
 
 def start_uvqq(nick, *args, needle=b'"event":"message"', keep=False):
     proc = subprocess.Popen([UVQQ, "--headless", "--port", "0", "--bind",
-                             "127.0.0.1", "--nick", nick] + list(args),
+                             "127.0.0.1", "--nick", nick] +
+                            uvqq_isolation() + list(args),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
     line, rest = first_line(proc)
@@ -286,7 +312,8 @@ class Term:
                   "-g", "history-limit", "0", ";",
                   "new-session", "-d", "-x", str(cols), "-y", str(rows),
                   "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8",
-                  "exec " + " ".join([UVQQ] + list(args)))
+                  "exec " + " ".join([UVQQ] + uvqq_isolation() +
+                                     list(args)))
         self.pid = int(self.tmux("display-message", "-p", "#{pane_pid}"))
         self.server = int(self.tmux("display-message", "-p", "#{pid}"))
 
@@ -580,13 +607,14 @@ def latency_all(k, gap):
     res = {}
     # uvqq: read both stdouts in this thread, no reader threads.
     b = raw_proc([UVQQ, "--headless", "--port", "0", "--bind", "127.0.0.1",
-                  "--nick", "bob"])
+                  "--nick", "bob"] + uvqq_isolation())
     a = None
     try:
         line, _ = first_line(b)
         bport = int(json.loads(line)["addr"].rsplit(":")[-1])
         a = raw_proc([UVQQ, "--headless", "--port", "0", "--bind",
-                      "127.0.0.1", "--nick", "alice", "127.0.0.1:%d" % bport])
+                      "127.0.0.1", "--nick", "alice"] + uvqq_isolation() +
+                     ["127.0.0.1:%d" % bport])
         afd, bfd = a.stdout.fileno(), b.stdout.fileno()
         abuf, bbuf = bytearray(), bytearray()
         deadline = time.monotonic() + TIMEOUT
@@ -1029,7 +1057,12 @@ def main():
     ap.add_argument("--rounds", type=int, help="rounds of the throughput "
                     "figures (median taken); 3 in the full run")
     ap.add_argument("--json", help="also write every raw figure here")
+    ap.add_argument("--no-history", action="store_true",
+                    help="run uvqq with --no-history (default: as shipped, "
+                    "keeping history in a scratch data directory)")
     args = ap.parse_args()
+    global NO_HISTORY
+    NO_HISTORY = args.no_history
     sz = dict(QUICK if args.quick else FULL)
     if args.rounds:
         sz["rounds"] = args.rounds
@@ -1042,16 +1075,22 @@ def main():
     def log(s):
         print("# " + s, flush=True)
     start = time.monotonic()
-    r = run_all(sz, log)
+    try:
+        r = run_all(sz, log)
+    finally:
+        for d in _TMP:
+            shutil.rmtree(d, ignore_errors=True)
     r["sizes"] = sz
+    r["uvqq_history"] = "off" if NO_HISTORY else "on"
     if args.json:
         with open(args.json, "w") as f:
             json.dump(r, f, indent=1)
     print()
     print_table(table(r, sz))
-    print("\n(%.0f s. Plain ingest runs uvqq with --rate-limit 0. Figures "
-          "are the median run of %d rounds; ratios the median of the "
-          "rounds' ratios.)" % (time.monotonic() - start, sz["rounds"]))
+    print("\n(%.0f s. Plain ingest runs uvqq with --rate-limit 0; history "
+          "%s. Figures are the median run of %d rounds; ratios the median "
+          "of the rounds' ratios.)" % (time.monotonic() - start,
+                                       r["uvqq_history"], sz["rounds"]))
     if args.quick:
         checks = sane(r, sz)
         for name, ok, detail in checks:
