@@ -33,6 +33,9 @@
 /* Tags on our EV_INPUT lines; the core stamps them on the answers. */
 #define TAG_TYPED	1	/* what the person typed */
 #define TAG_SWITCH	2	/* our own /peer when switching windows */
+#define TAG_OLDER	3	/* our EV_LOAD_OLDER requests */
+
+#define OLDER_LINES	100	/* asked for at a time */
 
 enum esc_state {
 	ESC_NONE,
@@ -58,6 +61,8 @@ struct cui {
 	int			 eof;
 	int			 empty_reads;
 	int			 mouse;		/* wheel reports are on */
+	int			 bell;		/* /set bell: ring for messages */
+	uint64_t		 older_asked;	/* EV_LOAD_OLDER requests sent */
 
 	enum esc_state		 esc;
 	char			 csi[16];
@@ -176,6 +181,35 @@ say(struct cui *c, struct cw_conv *conv, enum cw_kind kind, const char *s)
 	c->dirty = 1;
 }
 
+/*
+ * Ask the history for lines older than the oldest one held, when fewer
+ * than a pane's height of them are above the view: the person reaches
+ * the top of what is in memory, or will with the next PgUp. Answers come
+ * back as history messages and an "N older" line, tagged TAG_OLDER, in
+ * the order asked (see older_answer).
+ */
+static void
+maybe_load_older(struct cui *c, struct cw_conv *conv)
+{
+	struct event	*ev;
+	int		 cols, rows;
+
+	if (conv != c->m.shown || !cw_may_load_older(conv))
+		return;
+	cd_pane_size(c->draw, &cols, &rows);
+	if (cols < 1 || !cw_near_top(conv, cols, rows, rows))
+		return;
+	if ((ev = evq_new(EV_LOAD_OLDER)) == NULL)
+		return;
+	memcpy(ev->peer, conv->addr, sizeof ev->peer);
+	ev->rowid = cw_min_rowid(conv);
+	ev->id = OLDER_LINES;
+	ev->tag = TAG_OLDER;
+	conv->loading = ++c->older_asked;
+	if (evq_push(c->evq, ev) != 0)
+		conv->loading = 0;
+}
+
 static void
 show(struct cui *c, struct cw_conv *conv)
 {
@@ -184,6 +218,7 @@ show(struct cui *c, struct cw_conv *conv)
 	c->m.shown = conv;
 	conv->unread = 0;
 	c->dirty = 1;
+	maybe_load_older(c, conv);
 }
 
 /* Make the core's current peer the one shown, so text goes there. */
@@ -226,6 +261,8 @@ scroll_pane(struct cui *c, int delta)
 	cd_pane_size(c->draw, &cols, &rows);
 	if (cols > 0)
 		cw_scroll(c->m.shown, delta, cols, rows);
+	if (delta > 0)
+		maybe_load_older(c, c->m.shown);
 	c->dirty = 1;
 }
 
@@ -645,6 +682,7 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 	curs_set(1);
 	mouseinterval(0);
 	c->mouse = 1;
+	c->bell = 1;
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	if ((c->keys = newpad(1, 1)) == NULL) {
 		term_restore();
@@ -688,36 +726,132 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 	return 0;
 }
 
-static void
-set_str(char **dst, const char *s)
-{
-	char	*p;
-
-	if (s == NULL || (*dst != NULL && strcmp(*dst, s) == 0))
-		return;
-	if ((p = strdup(s)) == NULL)
-		return;
-	free(*dst);
-	*dst = p;
-}
-
-/* A plain peer never acknowledges: its messages are just sent. */
-static void
-mark_unacked(struct cw_conv *conv)
-{
-	struct cw_line	*l;
-	uint64_t	 seq;
-
-	for (seq = conv->first_seq; seq < cw_end(conv); seq++)
-		if ((l = cw_line(conv, seq)) != NULL && l->state == CW_PENDING)
-			l->state = CW_UNACKED;
-}
-
 /* Info lines answering our own switches go to the status window. */
 static struct cw_conv *
 info_target(struct cui *c, const struct event *ev)
 {
-	return ev->tag == TAG_SWITCH ? c->m.convs.status : c->m.shown;
+	return ev->tag == TAG_SWITCH || ev->tag == TAG_OLDER ?
+	    c->m.convs.status : c->m.shown;
+}
+
+/*
+ * A history message is an old line, never news: no unread count, no
+ * bell. Replayed at start (no tag), it goes into its conversation. An
+ * answer to our EV_LOAD_OLDER waits for the end of the answer; one to a
+ * typed /history or /search is a copy shown where it was asked, dimmed,
+ * which no delivery report changes.
+ */
+static void
+history_message(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+
+	if (ev->tag == 0) {
+		cw_add_replayed(&c->m.convs, ev);
+		return;
+	}
+	if ((l = cw_stored_line(ev)) == NULL)
+		return;
+	if (ev->tag == TAG_OLDER) {
+		if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
+		    conv->loading == 0 || cw_older_hold(conv, l) != 0)
+			cw_line_free(l);
+		return;
+	}
+	l->rowid = 0;
+	l->id = 0;
+	l->copy = 1;
+	if (cw_append(info_target(c, ev), l) != 0)
+		cw_line_free(l);
+}
+
+/*
+ * "N older" ends the answer to the oldest request still out (the core
+ * answers in order). Fewer than asked: the history has no more.
+ */
+static void
+older_answer(struct cui *c, const char *text)
+{
+	struct cw_conv	*oldest;
+	unsigned long	 n;
+
+	if ((oldest = cw_oldest_loading(&c->m.convs)) == NULL)
+		return;
+	n = text != NULL ? strtoul(text, NULL, 10) : 0;
+	if (cw_older_finish(oldest, n >= OLDER_LINES) > 0)
+		maybe_load_older(c, oldest);
+}
+
+static void
+set_option(struct cui *c, const char *name, const char *value)
+{
+	unsigned long	 n;
+	char		*end;
+
+	if (name == NULL || value == NULL)
+		return;
+	if (strcmp(name, "bell") == 0)
+		c->bell = strcmp(value, "on") == 0;
+	else if (strcmp(name, "timestamp") == 0) {
+		if (cw_set_stamp(&c->m.convs, value) != 0)
+			say(c, NULL, CW_ERROR, "timestamp format too long");
+	} else if (strcmp(name, "scrollback") == 0) {
+		n = strtoul(value, &end, 10);
+		if (*value != '\0' && *end == '\0')
+			cw_set_bound(&c->m.convs, n);
+	}
+}
+
+static void
+message(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+
+	if (ev->history) {
+		history_message(c, ev);
+		return;
+	}
+	if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
+		return;
+	cw_set_str(&conv->name, ev->name);
+	if ((l = cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id)) != NULL)
+		l->rowid = ev->rowid;
+	if (conv != c->m.shown) {
+		conv->unread++;
+		if (c->bell)
+			beep();
+	}
+}
+
+/* Delivered, given up for good, or kept to send when they are back. */
+static void
+delivery(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+	const char	*why = ev->text != NULL ? ev->text : "gave up";
+	char		*msg;
+	int		 r;
+
+	if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
+	    (l = cw_find_id(conv, ev->id)) == NULL)
+		return;
+	if (ev->kind == EV_DELIVERED) {
+		l->state = CW_DELIVERED;
+		return;
+	}
+	l->state = ev->queued ? CW_PARKED : CW_FAILED;
+	if (ev->queued)
+		r = asprintf(&msg, "not delivered yet: %s; it goes when %s is "
+		    "back", why, cw_label(conv));
+	else
+		r = asprintf(&msg, "not delivered: %s", why);
+	if (r >= 0) {
+		say(c, conv, CW_ERROR, msg);
+		free(msg);
+	}
 }
 
 static void
@@ -726,7 +860,6 @@ curses_on_event(struct ui *ui, const struct event *ev)
 	struct cui	*c = ui->data;
 	struct cw_conv	*conv;
 	struct cw_line	*l;
-	char		*msg;
 	int		 was_dirty;
 
 	if (c->stopped || c->m.shown == NULL)
@@ -748,10 +881,10 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		conv->state = ev->state;
 		conv->kind = ev->peer_kind;
 		if (ev->peer_kind == PEER_UVQQ)
-			set_str(&conv->nick, ev->nick);
-		set_str(&conv->name, ev->name);
+			cw_set_str(&conv->nick, ev->nick);
+		cw_set_str(&conv->name, ev->name);
 		if (ev->peer_kind == PEER_PLAIN)
-			mark_unacked(conv);
+			cw_mark_unacked(conv);
 		break;
 	case EV_CLOSED:
 		/*
@@ -764,46 +897,42 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		}
 		break;
 	case EV_MESSAGE:
-		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
-			break;
-		set_str(&conv->name, ev->name);
-		cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id);
-		if (conv != c->m.shown) {
-			conv->unread++;
-			beep();
-		}
+		message(c, ev);
 		break;
 	case EV_SENT:
 		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
 			break;
-		set_str(&conv->name, ev->name);
+		cw_set_str(&conv->name, ev->name);
 		l = cw_add(conv, CW_OWN, ev->nick != NULL ? ev->nick :
 		    c->m.nick, ev->text, ev->id);
-		if (l != NULL && ev->peer_kind == PEER_PLAIN)
-			l->state = CW_UNACKED;
+		if (l != NULL) {
+			l->rowid = ev->rowid;
+			if (ev->peer_kind == PEER_PLAIN)
+				l->state = CW_UNACKED;
+		}
 		break;
 	case EV_DELIVERED:
 	case EV_FAILED:
-		if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
-		    (l = cw_find_id(conv, ev->id)) == NULL)
-			break;
-		l->state = ev->kind == EV_DELIVERED ? CW_DELIVERED : CW_FAILED;
-		if (ev->kind == EV_FAILED && asprintf(&msg, "not delivered: "
-		    "%s", ev->text != NULL ? ev->text : "gave up") >= 0) {
-			say(c, conv, CW_ERROR, msg);
-			free(msg);
-		}
+		delivery(c, ev);
 		break;
 	case EV_CURRENT:
 		snprintf(c->m.current, sizeof c->m.current, "%s", ev->peer);
 		/* A /peer typed by hand (or on the command line): go there. */
 		if (ev->tag != TAG_SWITCH && ev->peer[0] != '\0' &&
 		    (conv = cw_get(&c->m.convs, ev->peer)) != NULL) {
-			set_str(&conv->name, ev->name);
+			cw_set_str(&conv->name, ev->name);
 			show(c, conv);
 		}
 		break;
+	case EV_OPTION:
+		set_option(c, ev->name, ev->text);
+		break;
 	case EV_INFO:
+		if (ev->tag == TAG_OLDER) {
+			older_answer(c, ev->text);
+			break;
+		}
+		/* FALLTHROUGH */
 	case EV_ERROR:
 		conv = info_target(c, ev);
 		say(c, conv, ev->kind == EV_INFO ? CW_INFO : CW_ERROR,

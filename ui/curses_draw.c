@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <wchar.h>
 
 #include <curses.h>
@@ -211,7 +210,7 @@ mark_attr(const struct cd *d, const struct cw_line *l)
 			return pair_attr(d, PAIR_OK) | A_BOLD;
 		if (l->state == CW_FAILED)
 			return pair_attr(d, PAIR_ERROR) | A_BOLD;
-		if (l->state == CW_PENDING)
+		if (l->state == CW_PENDING || l->state == CW_PARKED)
 			return pair_attr(d, PAIR_WAIT);
 		return 0;
 	default:
@@ -221,25 +220,27 @@ mark_attr(const struct cd *d, const struct cw_line *l)
 
 /* One row of a line at y: the prefix on the first row, then text. */
 static void
-draw_row(struct cd *d, struct cw_line *l, const struct ct_row *row,
-    int first, int y, int cols)
+draw_row(struct cd *d, struct cw_conv *c, struct cw_line *l,
+    const struct ct_row *row, int first, int y, int cols)
 {
 	struct cw_prefix	 p;
-	struct tm		 tm;
 	wchar_t			 mark[2];
-	char			 hhmm[8];
+	char			 stamp[256];
 	attr_t			 text = 0;
 	int			 x;
 
-	cw_prefix(l, cols, &p);
+	cw_prefix(c, l, cols, &p);
 	wmove(d->pane, y, 0);
 	x = 0;
 	if (first) {
-		if (p.show_time) {
-			localtime_r(&l->when, &tm);
-			strftime(hhmm, sizeof hhmm, "%H:%M ", &tm);
-			x += put_utf8(d->pane, hhmm, pair_attr(d, PAIR_TIME),
-			    p.width - x);
+		if (p.show_time > 0) {
+			/* Every stamp takes the widest one's columns. */
+			cw_stamp_text(c, l, stamp, sizeof stamp);
+			put_utf8(d->pane, stamp, pair_attr(d, PAIR_TIME),
+			    p.show_time < p.width ? p.show_time : p.width);
+			x = p.show_time + 1 < p.width ? p.show_time + 1 :
+			    p.width;
+			wmove(d->pane, y, x);
 		}
 		if (l->nick != NULL) {
 			x += put_cells(d->pane, l->nick, 0, p.nickfit,
@@ -256,6 +257,8 @@ draw_row(struct cd *d, struct cw_line *l, const struct ct_row *row,
 		text = pair_attr(d, PAIR_INFO);
 	else if (l->kind == CW_ERROR)
 		text = pair_attr(d, PAIR_ERROR);
+	else if (l->copy)
+		text = A_DIM;
 	x = first ? p.width : p.indent;
 	wmove(d->pane, y, x);
 	put_cells(d->pane, l->text, row->start, row->end, text, cols - x);
@@ -287,14 +290,14 @@ draw_pane(struct cd *d, struct cd_model *m)
 	for (y = avail - 1; y >= 0; ) {
 		if ((l = cw_line(c, seq)) == NULL)
 			break;
-		n = cw_rows(l, w, NULL, 0);
+		n = cw_rows(c, l, w, NULL, 0);
 		if ((rows = calloc(n, sizeof *rows)) == NULL)
 			break;
-		cw_rows(l, w, rows, n);
+		cw_rows(c, l, w, rows, n);
 		if (r >= n)
 			r = n - 1;
 		for (;; r--) {
-			draw_row(d, l, &rows[r], r == 0, y--, w);
+			draw_row(d, c, l, &rows[r], r == 0, y--, w);
 			if (r == 0 || y < 0)
 				break;
 		}

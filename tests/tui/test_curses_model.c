@@ -1,7 +1,8 @@
 /*
  * test_curses_model.c: the full-screen front end's parts that need no
- * terminal: safe text, wrapping by display width, the input line editor
- * and scrolling. One behaviour per test.
+ * terminal: safe text, wrapping by display width, the input line editor,
+ * scrolling, the scrollback bound, older lines from the history and the
+ * timestamp's width. One behaviour per test.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -230,9 +231,9 @@ test_scrolling_stops_at_both_ends(void)
 		cw_add(c, CW_MSG, "bob", text, 0);
 	}
 	cw_scroll(c, 10, 80, 20);
-	CHECK(c->scrolled && c->anchor_seq == 89);	/* 10 rows up */
+	CHECK(c->scrolled && c->anchor_seq == CW_SEQ_BASE + 89); /* 10 up */
 	cw_scroll(c, 1000, 80, 20);
-	CHECK(c->scrolled && c->anchor_seq == 18);	/* 19 rows above */
+	CHECK(c->scrolled && c->anchor_seq == CW_SEQ_BASE + 18); /* 19 above */
 	cw_scroll(c, -1000, 80, 20);
 	CHECK(!c->scrolled);
 	cw_free(&cl);
@@ -247,9 +248,337 @@ test_lines_are_bounded(void)
 
 	CHECK(cw_init(&cl) == 0);
 	c = cw_get(&cl, "127.0.0.1:1");
-	for (i = 0; i < CW_MAX_LINES + 10; i++)
+	for (i = 0; i < CW_LINES_DEFAULT + 10; i++)
 		cw_add(c, CW_INFO, NULL, "x", 0);
-	CHECK(c->count == CW_MAX_LINES && c->first_seq == 10);
+	CHECK(c->count == CW_LINES_DEFAULT &&
+	    c->first_seq == CW_SEQ_BASE + 10);
+	cw_free(&cl);
+}
+
+/* Text of the oldest line held, as UTF-8 in a static buffer. */
+static const char *
+oldest_text(struct cw_conv *c)
+{
+	static char	 buf[64];
+	struct cw_line	*l = cw_line(c, c->first_seq);
+
+	if (l == NULL)
+		return "";
+	snprintf(buf, sizeof buf, "%ls", l->text);
+	return buf;
+}
+
+static void
+add_lines(struct cw_conv *c, int from, int to)
+{
+	char	 text[32];
+	int	 i;
+
+	for (i = from; i < to; i++) {
+		snprintf(text, sizeof text, "line %d", i);
+		cw_add(c, CW_MSG, "bob", text, 0);
+	}
+}
+
+/* /set scrollback 100: at most 100 lines in memory, whatever comes. */
+static void
+test_scrollback_100_keeps_at_most_100_lines(void)
+{
+	struct cw_list	 cl;
+	struct cw_conv	*c;
+
+	CHECK(cw_init(&cl) == 0);
+	c = cw_get(&cl, "127.0.0.1:1");
+	add_lines(c, 0, 150);
+	CHECK(cw_set_bound(&cl, 100) == 0);
+	CHECK(c->count == 100 && strcmp(oldest_text(c), "line 50") == 0);
+	CHECK(c->cap <= 100);
+	add_lines(c, 150, 400);
+	CHECK(c->count == 100 && strcmp(oldest_text(c), "line 300") == 0);
+	/* So do conversations that start later, and the status window. */
+	c = cw_get(&cl, "127.0.0.1:2");
+	add_lines(c, 0, 250);
+	CHECK(c->count == 100);
+	add_lines(cl.status, 0, 250);
+	CHECK(cl.status->count == 100);
+	CHECK(cw_set_bound(&cl, 0) != 0 && c->bound == 100);
+	cw_free(&cl);
+}
+
+static void
+test_growing_the_bound_keeps_lines_shrinking_drops_the_oldest(void)
+{
+	struct cw_list	 cl;
+	struct cw_conv	*c;
+	struct cw_line	*kept;
+
+	CHECK(cw_init(&cl) == 0);
+	CHECK(cw_set_bound(&cl, 100) == 0);
+	c = cw_get(&cl, "127.0.0.1:1");
+	add_lines(c, 0, 100);
+	CHECK(cw_set_bound(&cl, 300) == 0);
+	add_lines(c, 100, 250);
+	CHECK(c->count == 250 && strcmp(oldest_text(c), "line 0") == 0);
+	/* Scrolled back to line 200: still there after shrinking to 100. */
+	cw_scroll(c, 49, 80, 20);
+	CHECK(c->scrolled && c->anchor_seq == c->first_seq + 200);
+	kept = cw_line(c, c->anchor_seq);
+	CHECK(cw_set_bound(&cl, 100) == 0);
+	CHECK(c->count == 100 && strcmp(oldest_text(c), "line 150") == 0);
+	CHECK(c->scrolled && cw_line(c, c->anchor_seq) == kept);
+	/* Scrolled past what goes: the view moves to the oldest kept. */
+	cw_scroll(c, 1000, 80, 20);
+	CHECK(cw_set_bound(&cl, 100) == 0);
+	add_lines(c, 250, 260);
+	CHECK(c->anchor_seq >= c->first_seq);
+	cw_free(&cl);
+}
+
+static struct cw_line *
+stored(const char *text, int64_t rowid)
+{
+	struct cw_line	*l = cw_line_new(CW_MSG, "bob", text, 0);
+
+	if (l != NULL)
+		l->rowid = rowid;
+	return l;
+}
+
+static void
+add_stored(struct cw_conv *c, int64_t from, int64_t to)
+{
+	char	 text[32];
+	int64_t	 r;
+
+	for (r = from; r < to; r++) {
+		snprintf(text, sizeof text, "row %lld", (long long)r);
+		cw_append(c, stored(text, r));
+	}
+}
+
+static void
+hold_stored(struct cw_conv *c, int64_t from, int64_t to)
+{
+	char	 text[32];
+	int64_t	 r;
+
+	for (r = from; r < to; r++) {
+		snprintf(text, sizeof text, "row %lld", (long long)r);
+		cw_older_hold(c, stored(text, r));
+	}
+}
+
+static int
+rows_in_order(struct cw_conv *c)
+{
+	struct cw_line	*l;
+	uint64_t	 seq;
+	int64_t		 last = 0;
+
+	for (seq = c->first_seq; seq < cw_end(c); seq++) {
+		if ((l = cw_line(c, seq)) == NULL || l->rowid <= last)
+			return 0;
+		last = l->rowid;
+	}
+	return 1;
+}
+
+static void
+test_older_lines_go_above_in_order_and_the_view_stays(void)
+{
+	struct cw_list	 cl;
+	struct cw_conv	*c;
+	struct cw_line	*bottom;
+
+	CHECK(cw_init(&cl) == 0);
+	c = cw_get(&cl, "127.0.0.1:1");
+	add_stored(c, 201, 261);
+	CHECK(!cw_near_top(c, 80, 20, 1));
+	cw_scroll(c, 1000, 80, 20);
+	CHECK(cw_near_top(c, 80, 20, 1));
+	CHECK(cw_may_load_older(c) && cw_min_rowid(c) == 201);
+	bottom = cw_line(c, c->anchor_seq);
+	c->loading = 1;
+	CHECK(!cw_may_load_older(c));
+	/* Rows already held are skipped. */
+	hold_stored(c, 150, 210);
+	CHECK(cw_older_finish(c, 1) == 51);
+	CHECK(c->count == 111 && c->loading == 0 && rows_in_order(c));
+	CHECK(cw_line(c, c->first_seq)->rowid == 150);
+	CHECK(cw_line(c, c->anchor_seq) == bottom);
+	CHECK(!cw_near_top(c, 80, 20, 1));
+	CHECK(cw_may_load_older(c) && cw_min_rowid(c) == 150);
+	/* Fewer than asked: nothing older, stop asking. */
+	c->loading = 2;
+	hold_stored(c, 140, 150);
+	CHECK(cw_older_finish(c, 0) == 10);
+	CHECK(c->older_done && !cw_may_load_older(c) && rows_in_order(c));
+	CHECK(cw_line(c, c->anchor_seq) == bottom);
+	/* Not scrolled: the newest line stays at the bottom. */
+	cw_scroll_end(c);
+	c->older_done = 0;
+	c->loading = 3;
+	hold_stored(c, 100, 140);
+	CHECK(cw_older_finish(c, 1) == 40 && !c->scrolled);
+	CHECK(cw_line(c, cw_end(c) - 1)->rowid == 260);
+	/* The status window never asks. */
+	CHECK(!cw_may_load_older(cl.status));
+	cw_free(&cl);
+}
+
+static void
+test_older_lines_beyond_the_bound_are_dropped_and_asking_stops(void)
+{
+	struct cw_list	 cl;
+	struct cw_conv	*c;
+
+	CHECK(cw_init(&cl) == 0);
+	CHECK(cw_set_bound(&cl, 100) == 0);
+	c = cw_get(&cl, "127.0.0.1:1");
+	add_stored(c, 1001, 1091);
+	c->loading = 1;
+	hold_stored(c, 951, 1001);
+	CHECK(cw_older_finish(c, 1) == 10);
+	/* The newest of the answer fit; the oldest were dropped. */
+	CHECK(c->count == 100 && cw_line(c, c->first_seq)->rowid == 991);
+	CHECK(rows_in_order(c) && cw_line(c, cw_end(c) - 1)->rowid == 1090);
+	CHECK(!cw_may_load_older(c));
+	/* Full, even with "nothing more" said: what was dropped is stored. */
+	CHECK(!c->older_done);
+	/* Room again: asking again. */
+	CHECK(cw_set_bound(&cl, 200) == 0);
+	CHECK(cw_may_load_older(c) && cw_min_rowid(c) == 991);
+	cw_free(&cl);
+}
+
+static void
+test_stored_states_have_their_marks(void)
+{
+	struct cw_list		 cl;
+	struct cw_prefix	 p;
+	struct cw_line		*l;
+	static const struct {
+		int		 stored;
+		enum cw_state	 state;
+		wchar_t		 mark;
+	} cases[] = {
+		{ CW_STORED_QUEUED, CW_PENDING, L'…' },
+		{ CW_STORED_DELIVERED, CW_DELIVERED, L'✓' },
+		{ CW_STORED_PARKED, CW_PARKED, L'⧗' },
+		{ CW_STORED_PLAIN, CW_UNACKED, L'|' },
+		{ CW_STORED_FAILED, CW_FAILED, L'✗' },
+		{ CW_STORED_RECEIVED, CW_NONE, L'|' },
+	};
+	size_t			 i;
+
+	CHECK(cw_init(&cl) == 0);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		CHECK(cw_stored_state(cases[i].stored) == cases[i].state);
+		l = cw_line_new(CW_OWN, "alice", "x", 1);
+		l->state = cw_stored_state(cases[i].stored);
+		cw_prefix(cl.status, l, 80, &p);
+		CHECK(p.mark == cases[i].mark);
+		cw_line_free(l);
+	}
+	cw_free(&cl);
+}
+
+static struct event *
+history_event(const char *peer, int outgoing, int state, int64_t rowid,
+    const char *text)
+{
+	struct event	*ev = evq_new(EV_MESSAGE);
+
+	snprintf(ev->peer, sizeof ev->peer, "%s", peer);
+	ev->history = 1;
+	ev->outgoing = outgoing;
+	ev->state = (enum peer_state)state;
+	ev->rowid = rowid;
+	ev->id = (uint64_t)rowid;
+	ev->time = 1700000000123LL;
+	event_set_nick(ev, outgoing ? "alice" : "bob");
+	event_set_text(ev, text, strlen(text));
+	return ev;
+}
+
+static void
+replay(struct cw_list *cl, const char *peer, int outgoing, int state,
+    int64_t rowid, const char *text)
+{
+	struct event	*ev = history_event(peer, outgoing, state, rowid, text);
+
+	CHECK(cw_add_replayed(cl, ev) == 0);
+	evq_free(ev);
+}
+
+static void
+test_replayed_lines_rebuild_an_offline_conversation(void)
+{
+	struct cw_list	 cl;
+	struct cw_conv	*c;
+	struct cw_line	*l;
+
+	CHECK(cw_init(&cl) == 0);
+	replay(&cl, "127.0.0.1:9", 0, CW_STORED_RECEIVED, 7, "hello");
+	replay(&cl, "127.0.0.1:9", 1, CW_STORED_DELIVERED, 8, "hi");
+	replay(&cl, "127.0.0.1:9", 1, CW_STORED_PARKED, 9, "there?");
+	replay(&cl, "127.0.0.1:9", 1, CW_STORED_PARKED, 9, "there?");
+	CHECK((c = cw_find(&cl, "127.0.0.1:9")) != NULL);
+	CHECK(c->known && c->state == PEER_OFFLINE && c->unread == 0);
+	CHECK(strcmp(cw_label(c), "bob") == 0);
+	CHECK(c->count == 3);		/* the same row once */
+	l = cw_line(c, c->first_seq);
+	CHECK(l->kind == CW_MSG && l->when == 1700000000 && l->rowid == 7);
+	l = cw_line(c, c->first_seq + 1);
+	CHECK(l->kind == CW_OWN && l->state == CW_DELIVERED && l->id == 8);
+	l = cw_line(c, c->first_seq + 2);
+	CHECK(l->kind == CW_OWN && l->state == CW_PARKED);
+	/* A delivery report finds a replayed line of ours. */
+	CHECK(cw_find_id(c, 9) == l);
+	/* Who answers first, of two conversations asking. */
+	c->loading = 5;
+	CHECK(cw_oldest_loading(&cl) == c);
+	CHECK(cw_get(&cl, "127.0.0.1:10") != NULL);
+	cw_get(&cl, "127.0.0.1:10")->loading = 4;
+	CHECK(cw_oldest_loading(&cl) != c);
+	cw_free(&cl);
+}
+
+static void
+test_the_timestamp_width_is_measured(void)
+{
+	struct cw_list		 cl;
+	struct cw_prefix	 p;
+	struct cw_line		*l;
+	char			 buf[64];
+	size_t			 rows5;
+
+	CHECK(cw_init(&cl) == 0);
+	l = cw_line_new(CW_MSG, "bob", "one two three four five six seven "
+	    "eight nine ten eleven twelve", 0);
+	l->when = 1700000000;
+	cw_prefix(cl.status, l, 80, &p);
+	CHECK(p.show_time == 5 && p.width == 6 + 4 + 2);
+	rows5 = cw_rows(cl.status, l, 40, NULL, 0);
+	CHECK(cw_set_stamp(&cl, "%H:%M:%S") == 0 && cl.stamp.cols == 8);
+	cw_stamp_text(cl.status, l, buf, sizeof buf);
+	CHECK(strlen(buf) == 8 && buf[2] == ':' && buf[5] == ':');
+	cw_prefix(cl.status, l, 80, &p);
+	CHECK(p.show_time == 8 && p.width == 9 + 4 + 2 && p.indent == 15);
+	/* Laid out again for the new width, not taken from before. */
+	CHECK(cw_rows(cl.status, l, 40, NULL, 0) >= rows5);
+	/* Names of days differ in length: the widest counts. */
+	CHECK(cw_set_stamp(&cl, "%A") == 0 && cl.stamp.cols == 9);
+	CHECK(cw_set_stamp(&cl, "") == 0 && cl.stamp.cols == 0);
+	cw_prefix(cl.status, l, 80, &p);
+	CHECK(p.show_time == 0 && p.width == 4 + 2);
+	cw_stamp_text(cl.status, l, buf, sizeof buf);
+	CHECK(buf[0] == '\0');
+	/* Narrow panes leave the stamp out. */
+	CHECK(cw_set_stamp(&cl, "%H:%M") == 0);
+	cw_prefix(cl.status, l, 29, &p);
+	CHECK(p.show_time == 0);
+	cw_line_free(l);
 	cw_free(&cl);
 }
 
@@ -275,6 +604,13 @@ main(void)
 		T(test_the_view_keeps_the_cursor_on_screen),
 		T(test_scrolling_stops_at_both_ends),
 		T(test_lines_are_bounded),
+		T(test_scrollback_100_keeps_at_most_100_lines),
+		T(test_growing_the_bound_keeps_lines_shrinking_drops_the_oldest),
+		T(test_older_lines_go_above_in_order_and_the_view_stays),
+		T(test_older_lines_beyond_the_bound_are_dropped_and_asking_stops),
+		T(test_stored_states_have_their_marks),
+		T(test_replayed_lines_rebuild_an_offline_conversation),
+		T(test_the_timestamp_width_is_measured),
 #undef T
 	};
 	size_t	 i;

@@ -1,12 +1,15 @@
 """test_tui.py: the full-screen front end, driven through tmux.
 
 usage: test_tui.py UVQQ GROUP   (GROUP: chat, text, input, switch, scroll,
-resize, exit, or all)
+resize, exit, history, options, or all)
 """
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
+import time
 
 from tui import Term, TestFailure, check, peer, run, width
 
@@ -327,6 +330,10 @@ def test_switching_peers_and_unread_counts(uvqq):
         # The UI's window is not the one on screen: the bell is heard.
         t.tmux("new-window", "-d")
         t.tmux("select-window", "-t", ":1")
+        # Bells so far (bell on) flagged it; coming back clears that.
+        t.tmux("select-window", "-t", ":0")
+        t.tmux("select-window", "-t", ":1")
+        check(t.fmt("#{window_bell_flag}") == "0", "the flag stayed")
         carol.send("c2")
         t.wait_fmt("#{window_bell_flag}", "1", target=":0")
         t.tmux("select-window", "-t", ":0")
@@ -420,6 +427,197 @@ def test_scrollback(uvqq):
         t.wait_gone(r"^-- more below")
         t.wait(r"bob \| line 61\b")
         check(t.input_line() == "[bob]", "mouse reports reached the input")
+    finally:
+        bob.kill()
+        t.close()
+
+
+# history ------------------------------------------------------------------
+
+def peer_row(n, label, tail):
+    """A row of the peer list."""
+    return r"\u2502 %d %s %s\s*$" % (n, label, tail)
+
+
+def test_history_replay_after_restart(uvqq):
+    data = tempfile.mkdtemp(prefix="uvqq-tui-")
+    t = bob = None
+    stopped = False
+    try:
+        t, bob = start_chat(uvqq, data_dir=data)
+        t.type("hi bob")
+        t.keys("Enter")
+        bob.wait("message", text="hi bob")
+        t.wait(TIME + "alice \u2713 hi bob")
+        bob.send("how are you")
+        t.wait(TIME + r"bob \| how are you")
+        # Bob cannot answer: the next one is kept for later at the end.
+        os.kill(bob.proc.pid, signal.SIGSTOP)
+        stopped = True
+        t.type("are you there")
+        t.keys("Enter")
+        t.wait(TIME + "alice \u2026 are you there")
+        t.quit(signal.SIGTERM)
+        t.close()
+
+        t = Term(uvqq, data_dir=data)
+        # The conversation is back, offline, with nothing unread.
+        t.wait(peer_row(1, "bob", "offline"))
+        check("[act:" not in t.status_line(), "replay counted as unread")
+        check(t.fmt("#{window_bell_flag}") == "0", "replay rang the bell")
+        t.keys("M-1")
+        t.wait(r"\[1:bob offline\]$")
+        t.wait(TIME + "alice \u29d7 are you there")
+        rows = [pane_part(x).rstrip() for x in t.screen()[:-2]
+                if pane_part(x).strip()]
+        want = [TIME + r"bob \| hello from bob$",
+                TIME + "alice \u2713 hi bob$",
+                TIME + r"bob \| how are you$",
+                TIME + "alice \u29d7 are you there$"]
+        check(len(rows) == len(want) and
+              all(re.match(w, r) for w, r in zip(want, rows)),
+              "replayed conversation is not as it was: %r" % rows)
+        # Bob is back: what was kept goes, and its mark changes in place.
+        os.kill(bob.proc.pid, signal.SIGCONT)
+        stopped = False
+        bob.wait("message", text="are you there")
+        t.wait(TIME + "alice \u2713 are you there")
+        t.wait(r"\[1:bob online\]$")
+        check(len([x for x in t.screen() if "are you there" in x]) == 1,
+              "the kept message is shown twice")
+    finally:
+        if stopped:
+            os.kill(bob.proc.pid, signal.SIGCONT)
+        if bob is not None:
+            bob.kill()
+        if t is not None:
+            t.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def numbered(t):
+    """Numbers of bob's "n NNN" lines on the screen, top to bottom."""
+    return [int(m.group(1)) for m in
+            (re.search(r"bob \| n (\d+)$", pane_part(x).rstrip())
+             for x in t.screen()[:-2]) if m]
+
+
+def test_scrolling_up_loads_older_lines(uvqq):
+    data = tempfile.mkdtemp(prefix="uvqq-tui-")
+    total = 300
+    t = bob = None
+    try:
+        t, bob = start_chat(uvqq, data_dir=data)
+        for i in range(1, total + 1):
+            bob.send("n %03d" % i)
+        t.wait(r"bob \| n %03d\b" % total)
+        t.quit()
+        t.close()
+
+        t = Term(uvqq, data_dir=data)
+        t.wait(r"\u2502 1 bob")
+        t.keys("M-1")
+        t.wait(r"bob \| n %03d\b" % total)
+        seen = set(numbered(t))
+        presses = 0
+        while "hello from bob" not in t.text():
+            top = numbered(t)[0]
+            t.keys("PPage")
+            presses += 1
+            check(presses < 3 * total // 20, "PgUp never reached the start")
+
+            def moved(lines):
+                nums = numbered(t)
+                return nums and (nums[0] < top or
+                                 "hello from bob" in "\n".join(lines))
+            t.wait_for(moved, "PgUp to show older lines")
+            nums = numbered(t)
+            check(nums == list(range(nums[0], nums[0] + len(nums))),
+                  "lines out of order or twice: %r" % nums)
+            seen.update(nums)
+        check(seen == set(range(1, total + 1)),
+              "lines never shown: %r" % sorted(set(range(1, total + 1)) -
+                                               seen))
+        rows = [pane_part(x).rstrip() for x in t.screen()[:-2]]
+        check(re.match(TIME + r"bob \| hello from bob$", rows[0]) and
+              rows[1].endswith("n 001"), "the start is not at the top: %r"
+              % rows[:3])
+        # And back down to the newest.
+        for _ in range(presses + 1):
+            t.keys("NPage")
+        t.wait_gone(r"^-- more below")
+        t.wait(r"bob \| n %03d\b" % total)
+    finally:
+        if bob is not None:
+            bob.kill()
+        if t is not None:
+            t.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+# options ------------------------------------------------------------------
+
+def test_bell_option(uvqq):
+    t, bob = start_chat(uvqq)
+    carol = None
+    try:
+        carol = peer(uvqq, "carol")
+        carol.send("/peer " + t.addr)
+        carol.send("c1")
+        t.wait(peer_row(2, "carol", "1"))
+        t.type("/set bell off")
+        t.keys("Enter")
+        t.wait(r"\* bell = off")
+        # The UI's window is not the one on screen: a bell would show.
+        t.tmux("new-window", "-d")
+        t.tmux("select-window", "-t", ":1")
+        # Bells so far (bell on) flagged it; coming back clears that.
+        t.tmux("select-window", "-t", ":0")
+        t.tmux("select-window", "-t", ":1")
+        check(t.fmt("#{window_bell_flag}") == "0", "the flag stayed")
+        carol.send("c2")
+        t.wait(peer_row(2, "carol", "2"))
+        check(t.fmt("#{window_bell_flag}") == "0", "rang with bell off")
+        t.type("/set bell on")
+        t.keys("Enter")
+        t.wait(r"\* bell = on")
+        carol.send("c3")
+        t.wait(peer_row(2, "carol", "3"))
+        t.wait_fmt("#{window_bell_flag}", "1")
+    finally:
+        for p in (bob, carol):
+            if p is not None:
+                p.kill()
+        t.close()
+
+
+def test_timestamp_option(uvqq):
+    t, bob = start_chat(uvqq)
+    try:
+        text = " ".join("word%02d" % i for i in range(24))
+        bob.send(text)
+        t.wait(r"word23")
+        rows = message_rows(t, TIME + r"bob \| word00")
+        check(len(rows) >= 2, "not wrapped: %r" % rows)
+
+        def aligned(pattern, stamp_cols):
+            rows = message_rows(t, pattern)
+            col = stamp_cols + 1 + len("bob | ")
+            check(rows[0].index("word00") == col,
+                  "text not after the stamp: %r" % rows)
+            for r in rows[1:]:
+                check(len(r) - len(r.lstrip(" ")) == col,
+                      "continuation not aligned: %r" % rows)
+            got = " ".join(" ".join(r.split()) for r in rows)
+            check(got.endswith(text), "text lost: %r" % rows)
+        aligned(TIME + r"bob \| word00", 5)
+        for fmt, rx, cols in (("%H:%M:%S", r"\d\d:\d\d:\d\d ", 8),
+                              ("[%H%M]", r"\[\d{4}\] ", 6)):
+            t.type("/set timestamp " + fmt)
+            t.keys("Enter")
+            t.wait(r"timestamp = %s\s" % re.escape(fmt))
+            t.wait("^" + rx + r"bob \| hello from bob")
+            aligned("^" + rx + r"bob \| word00", cols)
     finally:
         bob.kill()
         t.close()
@@ -528,6 +726,9 @@ GROUPS = {
     "resize": [test_resize_to_tiny_and_back],
     "exit": [test_quit_restores_terminal, test_ctrl_c_quits_and_restores,
              test_sigterm_restores_terminal, test_crash_restores_terminal],
+    "history": [test_history_replay_after_restart,
+                test_scrolling_up_loads_older_lines],
+    "options": [test_bell_option, test_timestamp_option],
 }
 
 

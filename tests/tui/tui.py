@@ -36,16 +36,22 @@ class Term:
     """One tmux server of our own, one pane running the full-screen uvqq."""
 
     def __init__(self, uvqq, args=(), cols=80, rows=24, nick="alice",
-                 shell=False):
+                 shell=False, data_dir=None):
         """With shell, uvqq runs under a shell that says "[exited N]"
-        afterwards, so the screen after the exit can be read."""
+        afterwards, so the screen after the exit can be read. data_dir:
+        where its history lives, kept by close() so that a later Term can
+        start on it; by default a new directory, removed by close()."""
         if shutil.which("tmux") is None:
             raise TestFailure("tmux is not installed: the full-screen "
                               "tests need it (apt-get install tmux)")
         # A name never used before: a server being killed may linger.
         self.sock = "uvqq-tui-%d-%d-%s" % (os.getpid(), next(_servers),
                                            os.urandom(4).hex())
-        self.data_dir = tempfile.mkdtemp(prefix="uvqq-tui-")
+        self.pane = None
+        self.own_dir = None
+        if data_dir is None:
+            data_dir = self.own_dir = tempfile.mkdtemp(prefix="uvqq-tui-")
+        self.data_dir = data_dir
         cmd = ("%s --port 0 --bind 127.0.0.1 --nick %s --no-config "
                "--data-dir %s %s" % (uvqq, nick, self.data_dir,
                                      " ".join(args)))
@@ -63,8 +69,10 @@ class Term:
                   "new-session", "-d", "-x", str(cols), "-y", str(rows),
                   "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", cmd)
         try:
-            self.pid = int(self.tmux("display-message", "-p",
-                                     "#{pane_pid}"))
+            # Our pane by its id: reads and keys reach it in any window.
+            self.pane = self.tmux("display-message", "-p", "#{pane_id}")
+            self.pid = int(self.tmux("display-message", "-p", "-t",
+                                     self.pane, "#{pane_pid}"))
             if shell:
                 self.pid = self._child(self.pid)
             line = self.wait(r"\[%s@(127\.0\.0\.1:\d+)\]" %
@@ -97,15 +105,32 @@ class Term:
     def close(self):
         subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null",
                         "kill-server"], capture_output=True, env=self.env)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.own_dir is not None:
+            shutil.rmtree(self.own_dir, ignore_errors=True)
+
+    def quit(self, sig=None):
+        """End uvqq (with /quit, or the signal) and wait until it has
+        exited, so its history is closed for the next Term."""
+        if sig is None:
+            self.type("/quit")
+            self.keys("Enter")
+        else:
+            os.kill(self.pid, sig)
+        self.wait_fmt("#{pane_dead}", "1", target=self.pane)
+
+    def _target(self):
+        return ["-t", self.pane] if self.pane is not None else []
 
     def screen(self):
-        return self.tmux("capture-pane", "-p").split("\n")
+        return self.tmux("capture-pane", "-p",
+                         *self._target()).split("\n")
 
     def text(self):
         return "\n".join(self.screen())
 
     def fmt(self, f, target=None):
+        if target is None:
+            target = self.pane
         if target is not None:
             return self.tmux("display-message", "-p", "-t", target, f)
         return self.tmux("display-message", "-p", f)
@@ -115,10 +140,10 @@ class Term:
         return int(x), int(y)
 
     def keys(self, *keys):
-        self.tmux("send-keys", *keys)
+        self.tmux("send-keys", *self._target(), *keys)
 
     def type(self, s):
-        self.tmux("send-keys", "-l", s)
+        self.tmux("send-keys", *self._target(), "-l", s)
 
     def resize(self, cols, rows):
         self.tmux("resize-window", "-x", str(cols), "-y", str(rows))
@@ -195,9 +220,9 @@ class Term:
         return self.screen()[-2]
 
 
-def peer(uvqq, nick):
+def peer(uvqq, nick, data_dir=None):
     harness.UVQQ = uvqq
-    return harness.Uvqq(nick=nick)
+    return harness.Uvqq(nick=nick, data_dir=data_dir)
 
 
 def run(tests, uvqq):
