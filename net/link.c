@@ -177,6 +177,7 @@ void
 link_pump(struct link *l)
 {
 	uint64_t	 now = uv_now(l->net->loop);
+	int		 sent = 0;
 
 	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING)
 		return;
@@ -189,7 +190,13 @@ link_pump(struct link *l)
 		transmit(l, l->tx_next, now, 0);
 		l->pipe++;
 		l->tx_next = l->tx_next->next;
+		sent = 1;
 	}
+	/* A timer due no later than what was just sent needs no new scan
+	 * of the window: that costs, once per message, in a burst. */
+	if (sent && uv_is_active((uv_handle_t *)&l->timer) &&
+	    uv_timer_get_due_in(&l->timer) <= l->rto)
+		return;
 	link_arm_timer(l);
 }
 

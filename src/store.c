@@ -46,6 +46,8 @@ static const char *const migrations[] = {
 	"END;"
 	"CREATE TABLE peers(addr TEXT PRIMARY KEY, name TEXT, nick TEXT,"
 	"  kind INTEGER NOT NULL, seen INTEGER NOT NULL);",
+	/* 2: index for search once per transaction, not once per row */
+	"DROP TRIGGER messages_ai;",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -61,6 +63,7 @@ enum {
 	ST_PEER_SAVE,
 	ST_PEER_FORGET,
 	ST_PEERS,
+	ST_INDEX,
 	ST_COUNT
 };
 
@@ -92,12 +95,15 @@ static const char *const statements[ST_COUNT] = {
 	    " kind = excluded.kind, seen = excluded.seen",
 	[ST_PEER_FORGET] = "DELETE FROM peers WHERE addr = ?",
 	[ST_PEERS] = "SELECT addr, name, nick, kind FROM peers ORDER BY seen",
+	[ST_INDEX] = "INSERT INTO messages_fts(rowid, text)"
+	    " SELECT id, text FROM messages WHERE id >= ?",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	int		 in_tx;
+	int64_t		 index_from;	/* first row not yet searchable */
 	int		 lockfd;
 	uint64_t	 uid;
 	char		*path;
@@ -149,13 +155,34 @@ begin(struct store *s)
 	return 0;
 }
 
+/*
+ * The rows this transaction added go into the search index in one
+ * statement: FTS5 writes a segment per statement, which per row was most
+ * of the cost of storing a message.
+ */
+static int
+index_new_rows(struct store *s)
+{
+	sqlite3_stmt	*st = s->st[ST_INDEX];
+	int		 r;
+
+	if (s->index_from == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, s->index_from);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	s->index_from = 0;
+	return r == SQLITE_DONE ? 0 : sql_error();
+}
+
 int
 store_commit(struct store *s)
 {
 	if (!s->in_tx)
 		return 0;
 	s->in_tx = 0;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (index_new_rows(s) != 0 ||
+	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return sql_error();
 	}
@@ -372,6 +399,8 @@ store_add_out(struct store *s, const char *peer, const char *nick,
 	if ((r = run(s, st)) != 0)
 		return r;
 	*id = sqlite3_last_insert_rowid(s->db);
+	if (s->index_from == 0)
+		s->index_from = *id;
 	return 0;
 }
 
@@ -399,6 +428,8 @@ store_add_in(struct store *s, const char *peer, const char *nick,
 		return r;
 	*duplicate = sqlite3_changes(s->db) == 0;
 	*rowid = *duplicate ? 0 : sqlite3_last_insert_rowid(s->db);
+	if (s->index_from == 0 && *rowid != 0)
+		s->index_from = *rowid;
 	return 0;
 }
 
@@ -501,6 +532,8 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 		if ((n = utf8_decode(p, strlen(p), &cp)) == 0)
 			return UV_EINVAL;
 	}
+	if ((r = store_commit(s)) != 0)		/* so this turn's rows count */
+		return r;
 	if (chars < 3) {
 		st = s->st[ST_SEARCH_SCAN];
 		bind_text(st, 1, text);
