@@ -156,19 +156,6 @@ history_replay_recent(struct app *app)
 		    emit_row, app);
 }
 
-int
-app_history(struct app *app, struct peer *p, int count, char **cause)
-{
-	if (app->store == NULL)
-		return cmd_error(cause, UV_ENOTSUP, "/history: history is off "
-		    "(--no-history)");
-	if (store_history(app->store, p->addrstr, 0, count, emit_row, app) !=
-	    0)
-		return cmd_error(cause, UV_EIO, "/history: %s",
-		    store_error(app->store));
-	return 0;
-}
-
 struct older {
 	struct app	*app;
 	int		 found;
@@ -183,17 +170,43 @@ older_row(void *arg, const struct store_row *row)
 	emit_row(o->app, row);
 }
 
+int
+app_history(struct app *app, struct peer *p, int count, char **cause)
+{
+	struct older	 o = { app, 0 };
+
+	if (app->store == NULL)
+		return cmd_error(cause, UV_ENOTSUP, "/history: history is off "
+		    "(--no-history)");
+	if (store_history(app->store, p->addrstr, 0, count, older_row, &o) !=
+	    0)
+		return cmd_error(cause, UV_EIO, "/history: %s",
+		    store_error(app->store));
+	app_info(app, "/history: %d lines with %s", o.found, peer_label(p));
+	return 0;
+}
+
 void
 history_load_older(struct app *app, const struct event *req)
 {
 	struct older	 o = { app, 0 };
+	struct event	*ev;
 	int		 count = req->id > 0 && req->id <= 1000 ?
 			    (int)req->id : 100;
 
 	if (app->store != NULL && store_history(app->store, req->peer,
 	    req->rowid, count, older_row, &o) != 0)
 		app_error(app, "history: %s", store_error(app->store));
-	app_info(app, "%d older", o.found);
+	/* The end of the answer, for the conversation that asked. */
+	if ((ev = evq_new(EV_INFO)) == NULL)
+		return;
+	memcpy(ev->peer, req->peer, sizeof ev->peer);
+	if (asprintf(&ev->text, "%d older", o.found) < 0) {
+		ev->text = NULL;
+		evq_free(ev);
+		return;
+	}
+	evq_push(&app->evq, ev);
 }
 
 struct search {

@@ -54,6 +54,8 @@ struct cui {
 	uv_poll_t		 poll;
 	uv_signal_t		 winch;
 	uv_prepare_t		 redraw;
+	uv_timer_t		 frame;		/* the next frame, when capped */
+	uint64_t		 last_draw;	/* ms */
 	int			 handles;	/* they were initialised */
 
 	int			 dirty;		/* redraw before sleeping */
@@ -625,14 +627,42 @@ winch_cb(uv_signal_t *s, int signum)
 	c->dirty = 1;
 }
 
+/*
+ * At most one frame per FRAME_MS: a flood arrives 32 datagrams per loop
+ * turn, and a full frame per turn cost more than the messages. The first
+ * change after a quiet spell (a key) is drawn at once.
+ */
+#define FRAME_MS	16
+
 static void
-redraw_cb(uv_prepare_t *p)
+frame_cb(uv_timer_t *t)
 {
-	struct cui	*c = p->data;
+	struct cui	*c = t->data;
 
 	if (!c->dirty || c->stopped)
 		return;
 	c->dirty = 0;
+	c->last_draw = uv_now(c->loop);
+	cd_draw(c->draw, &c->m);
+}
+
+static void
+redraw_cb(uv_prepare_t *p)
+{
+	struct cui	*c = p->data;
+	uint64_t	 now = uv_now(c->loop);
+
+	if (!c->dirty || c->stopped)
+		return;
+	if (now - c->last_draw < FRAME_MS) {
+		if (!uv_is_active((uv_handle_t *)&c->frame))
+			uv_timer_start(&c->frame, frame_cb,
+			    FRAME_MS - (now - c->last_draw), 0);
+		return;
+	}
+	uv_timer_stop(&c->frame);
+	c->dirty = 0;
+	c->last_draw = now;
 	cd_draw(c->draw, &c->m);
 }
 
@@ -707,6 +737,8 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 	}
 	uv_signal_init(loop, &c->winch);
 	uv_prepare_init(loop, &c->redraw);
+	uv_timer_init(loop, &c->frame);
+	c->frame.data = c;
 	c->poll.data = c->winch.data = c->redraw.data = c;
 	c->handles = 1;
 	if ((r = uv_poll_start(&c->poll, UV_READABLE, stdin_cb)) != 0 ||
@@ -957,6 +989,7 @@ curses_stop(struct ui *ui)
 		uv_close((uv_handle_t *)&c->poll, NULL);
 		uv_close((uv_handle_t *)&c->winch, NULL);
 		uv_close((uv_handle_t *)&c->redraw, NULL);
+		uv_close((uv_handle_t *)&c->frame, NULL);
 		c->handles = 0;
 	}
 	if (c->mouse)
