@@ -33,6 +33,8 @@ struct resolve {
 };
 
 static void	 app_on_event(void *, struct event *);
+static void	 app_finish_cb(uv_timer_t *);
+static void	 app_drained(void *);
 
 /* Make p (or nobody) the current peer and tell the front end. */
 static void
@@ -52,8 +54,6 @@ app_set_current(struct app *app, struct peer *p)
 	}
 	evq_push(&app->evq, ev);
 }
-static void	 app_finish_cb(uv_timer_t *);
-static void	 app_drained(void *);
 
 static void
 emit(struct app *app, enum ev_kind kind, const char *fmt, va_list ap)

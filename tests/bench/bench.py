@@ -541,6 +541,10 @@ def reliable(n):
         a.stdin.flush()
         aout.wait_text(b"retransmitted")
         stats = re.search(rb"retransmitted (\d+)", aout.text())
+        # bob acknowledges once a message is stored, and writes it out in
+        # the same loop turn, just after: wait for the last lines too.
+        if got == n:
+            bout.wait_text(b'"event":"message"', count=n)
         # What bob showed, and what alice was told, exactly.
         shown = [e["text"] for e in map(json.loads, bout.text().splitlines())
                  if e["event"] == "message" and e.get("nick") == "alice"]
