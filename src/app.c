@@ -212,6 +212,8 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 		return cmd_error(cause, UV_ENOMEM, "/peer: out of memory");
 	if (name != NULL && peer_set_name(p, name) != 0)
 		return cmd_error(cause, UV_ENOMEM, "/peer: out of memory");
+	if (name != NULL)
+		history_save_peer(app, p);
 	if ((r = net_peer_add(app->net, (struct sockaddr *)&ss)) != 0) {
 		if (p->state == PEER_PROBING && p != app->current)
 			peer_remove(&app->peers, p);
@@ -278,6 +280,8 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 	if ((p = peer_find(&app->peers, text)) != NULL) {
 		if (name != NULL && peer_set_name(p, name) != 0)
 			return cmd_error(cause, UV_ENOMEM, "out of memory");
+		if (name != NULL)
+			history_save_peer(app, p);
 		app_set_current(app, p);
 		app_info_talking(app, p);
 		return 0;

@@ -277,20 +277,33 @@ resend_row(void *arg, const struct store_row *row)
 		    (long long)row->rowid, rs->peer->addrstr, uv_strerror(r));
 }
 
-static void
-peer_changed(struct app *app, struct event *ev)
+void
+history_save_peer(struct app *app, struct peer *p)
 {
 	struct store_peer	 sp;
-	struct resend		 rs;
-	struct peer		*p;
 
-	if ((p = peer_find_by_addrstr(&app->peers, ev->peer)) == NULL)
+	/* Only once its kind is known: a plain peer kept as uvqq would be
+	 * greeted and pinged at every start. */
+	if (app->store == NULL || p->state == PEER_PROBING)
 		return;
 	sp.addr = p->addrstr;
 	sp.name = p->name;
 	sp.nick = p->nick;
 	sp.kind = p->kind;
-	store_peer_save(app->store, &sp);
+	if (store_peer_save(app->store, &sp) != 0)
+		app_error(app, "history: cannot keep peer %s: %s", p->addrstr,
+		    store_error(app->store));
+}
+
+static void
+peer_changed(struct app *app, struct event *ev)
+{
+	struct resend	 rs;
+	struct peer	*p;
+
+	if ((p = peer_find_by_addrstr(&app->peers, ev->peer)) == NULL)
+		return;
+	history_save_peer(app, p);
 	if (p->kind != PEER_UVQQ || p->state != PEER_ONLINE ||
 	    store_count_parked(app->store, p->addrstr) == 0)
 		return;

@@ -13,6 +13,8 @@ int	 history_open(struct app *, char **cause);
 void	 history_close(struct app *);
 /* Peers of earlier runs: listed, and uvqq ones greeted. */
 void	 history_restore_peers(struct app *);
+/* Remember a peer's address, name, nick and kind for later runs. */
+void	 history_save_peer(struct app *, struct peer *);
 /* The recent lines of every conversation, for a front end to show. */
 void	 history_replay_recent(struct app *);
 /* Store our message; *id is its id (0 without a store). */

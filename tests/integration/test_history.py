@@ -129,6 +129,34 @@ def test_message_to_an_offline_friend_is_delivered_when_both_are_back():
         d.close()
 
 
+def test_a_plain_peer_is_remembered_but_left_alone():
+    from harness import PlainPeer
+    d = Dirs()
+    plain = PlainPeer()
+    try:
+        a = Uvqq("--probe-timeout", "100", "--heartbeat", "50",
+                 data_dir=d["a"])
+        a.send("/peer %s 老王" % plain.addr)
+        plain.recv()                              # the one probe
+        a.wait("peer", peer=plain.addr, kind="plain")
+        check(a.quit() == 0, "exit 0")
+        a.kill()
+        a = Uvqq("--probe-timeout", "100", "--heartbeat", "50",
+                 data_dir=d["a"])
+        ev = a.wait("peer", peer=plain.addr)
+        check(ev["kind"] == "plain" and ev.get("name") == "老王", repr(ev))
+        plain.sock.settimeout(0.5)                # many heartbeats
+        try:
+            data = plain.sock.recv(65536)
+            raise TestFailure("a plain peer got %r after a restart" % data)
+        except socket.timeout:
+            pass
+        a.kill()
+    finally:
+        plain.close()
+        d.close()
+
+
 def test_a_message_sent_again_after_a_lost_ack_is_shown_once():
     from relay import Relay
     d = Dirs()
@@ -349,6 +377,7 @@ def test_set_shows_and_changes_options():
 if __name__ == "__main__":
     sys.exit(run([test_chat_quit_restart_shows_history_and_peers,
                   test_message_to_an_offline_friend_is_delivered_when_both_are_back,
+                  test_a_plain_peer_is_remembered_but_left_alone,
                   test_a_message_sent_again_after_a_lost_ack_is_shown_once,
                   test_kill_9_in_the_middle_of_a_burst_loses_nothing,
                   test_corrupt_or_busy_data_dir_is_a_clear_error,
