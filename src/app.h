@@ -61,6 +61,8 @@ struct app {
 	uint64_t		 next_id;	/* of our next message */
 	uv_signal_t		 signals[3];
 	uv_timer_t		 linger;	/* quit: wait, then finish */
+	uv_timer_t		 indexer;	/* search index, when quiet */
+	uint64_t		 last_write;	/* ms, of the last message stored */
 	int			 quitting;
 	int			 finished;
 	int			 exit_code;

@@ -21,6 +21,9 @@
 #include "src/store.h"
 
 #define REPLAY_LINES	20
+#define INDEX_QUIET_MS	100	/* no message stored for this long: quiet */
+#define INDEX_WAIT_MS	200
+#define INDEX_BATCH	5000	/* rows per batch, a few ms of work */
 
 static char *
 default_data_dir(void)
@@ -63,12 +66,43 @@ history_open(struct app *app, char **cause)
 	/* What net held when the last run ended waits for its peer. */
 	if ((r = store_park_queued(app->store)) != 0)
 		app_error(app, "history: %s", store_error(app->store));
+	uv_timer_init(app->loop, &app->indexer);
+	app->indexer.data = app;
 	return 0;
+}
+
+/*
+ * Trigram indexing costs more than storing a message, so it waits until
+ * no message has been stored for a moment, then goes in batches that
+ * leave the loop free in between; /search catches up on what is left.
+ */
+static void
+indexer_cb(uv_timer_t *t)
+{
+	struct app	*app = t->data;
+	uint64_t	 now = uv_now(app->loop);
+
+	if (app->store == NULL)
+		return;
+	if (now - app->last_write < INDEX_QUIET_MS) {
+		uv_timer_start(t, indexer_cb, INDEX_WAIT_MS, 0);
+		return;
+	}
+	if (store_index_some(app->store, INDEX_BATCH) != 0 ||
+	    store_commit(app->store) != 0) {
+		app_error(app, "history: cannot index for search: %s",
+		    store_error(app->store));
+		return;
+	}
+	if (store_unindexed(app->store))
+		uv_timer_start(t, indexer_cb, 1, 0);
 }
 
 void
 history_close(struct app *app)
 {
+	if (app->store != NULL)
+		uv_close((uv_handle_t *)&app->indexer, NULL);
 	store_close(app->store);
 	app->store = NULL;
 	free(app->data_dir);
@@ -249,6 +283,7 @@ history_add_out(struct app *app, struct peer *p, const char *text,
 		*id = app->next_id++;
 		return 0;
 	}
+	app->last_write = uv_now(app->loop);
 	if ((r = store_add_out(app->store, p->addrstr, app->nick, text,
 	    p->kind == PEER_PLAIN ? MSG_PLAIN : MSG_QUEUED, &rowid)) != 0)
 		return r;
@@ -322,6 +357,7 @@ history_on_event(struct app *app, struct event *ev)
 		return 0;
 	switch (ev->kind) {
 	case EV_MESSAGE:
+		app->last_write = uv_now(app->loop);
 		r = store_add_in(app->store, ev->peer, ev->nick, ev->text,
 		    ev->uid, ev->id, &dup, &ev->rowid);
 		break;
@@ -351,7 +387,12 @@ history_on_event(struct app *app, struct event *ev)
 void
 history_commit(struct app *app)
 {
-	if (app->store != NULL && store_commit(app->store) != 0)
+	if (app->store == NULL)
+		return;
+	if (store_commit(app->store) != 0)
 		app_error(app, "history: cannot commit: %s",
 		    store_error(app->store));
+	if (store_unindexed(app->store) &&
+	    !uv_is_active((uv_handle_t *)&app->indexer))
+		uv_timer_start(&app->indexer, indexer_cb, INDEX_WAIT_MS, 0);
 }

@@ -48,6 +48,9 @@ static const char *const migrations[] = {
 	"  kind INTEGER NOT NULL, seen INTEGER NOT NULL);",
 	/* 2: index for search once per transaction, not once per row */
 	"DROP TRIGGER messages_ai;",
+	/* 3: index for search when idle; every row up to fts_upto is in */
+	"INSERT OR REPLACE INTO meta VALUES ('fts_upto',"
+	"  (SELECT coalesce(max(id), 0) FROM messages));",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -64,6 +67,7 @@ enum {
 	ST_PEER_FORGET,
 	ST_PEERS,
 	ST_INDEX,
+	ST_INDEX_MARK,
 	ST_COUNT
 };
 
@@ -96,14 +100,16 @@ static const char *const statements[ST_COUNT] = {
 	[ST_PEER_FORGET] = "DELETE FROM peers WHERE addr = ?",
 	[ST_PEERS] = "SELECT addr, name, nick, kind FROM peers ORDER BY seen",
 	[ST_INDEX] = "INSERT INTO messages_fts(rowid, text)"
-	    " SELECT id, text FROM messages WHERE id >= ?",
+	    " SELECT id, text FROM messages WHERE id > ? AND id <= ?",
+	[ST_INDEX_MARK] = "UPDATE meta SET value = ? WHERE key = 'fts_upto'",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	int		 in_tx;
-	int64_t		 index_from;	/* first row not yet searchable */
+	int64_t		 fts_upto;	/* rows up to this one are searchable */
+	int64_t		 last_row;	/* the newest row */
 	int		 lockfd;
 	uint64_t	 uid;
 	char		*path;
@@ -155,34 +161,13 @@ begin(struct store *s)
 	return 0;
 }
 
-/*
- * The rows this transaction added go into the search index in one
- * statement: FTS5 writes a segment per statement, which per row was most
- * of the cost of storing a message.
- */
-static int
-index_new_rows(struct store *s)
-{
-	sqlite3_stmt	*st = s->st[ST_INDEX];
-	int		 r;
-
-	if (s->index_from == 0)
-		return 0;
-	sqlite3_bind_int64(st, 1, s->index_from);
-	r = sqlite3_step(st);
-	sqlite3_reset(st);
-	s->index_from = 0;
-	return r == SQLITE_DONE ? 0 : sql_error();
-}
-
 int
 store_commit(struct store *s)
 {
 	if (!s->in_tx)
 		return 0;
 	s->in_tx = 0;
-	if (index_new_rows(s) != 0 ||
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return sql_error();
 	}
@@ -249,6 +234,25 @@ load_user_id(struct store *s)
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	s->uid = (uint64_t)v;
+	return r;
+}
+
+static int
+load_marks(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int		 r = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT CAST(value AS INTEGER)"
+	    " FROM meta WHERE key = 'fts_upto'), (SELECT coalesce(max(id), 0)"
+	    " FROM messages)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->fts_upto = sqlite3_column_int64(st, 0);
+		s->last_row = sqlite3_column_int64(st, 1);
+		r = 0;
+	}
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -323,7 +327,7 @@ store_open(struct store **out, const char *dir, char **cause)
 			goto fail;
 		goto sqlfail;
 	}
-	if (load_user_id(s) != 0)
+	if (load_user_id(s) != 0 || load_marks(s) != 0)
 		goto sqlfail;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statements[i], -1,
@@ -382,6 +386,42 @@ run(struct store *s, sqlite3_stmt *st)
 	return r == SQLITE_DONE ? 0 : sql_error();
 }
 
+/*
+ * Make up to max_rows more rows searchable. Indexing trigrams is most of
+ * the cost of storing a message, so it is not done as messages arrive but
+ * in batches when uvqq is otherwise quiet, and before a search.
+ */
+int
+store_index_some(struct store *s, int max_rows)
+{
+	sqlite3_stmt	*st = s->st[ST_INDEX];
+	int64_t		 upto;
+	int		 r;
+
+	if (s->fts_upto >= s->last_row)
+		return 0;
+	upto = s->last_row - s->fts_upto > max_rows ?
+	    s->fts_upto + max_rows : s->last_row;
+	if ((r = begin(s)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, s->fts_upto);
+	sqlite3_bind_int64(st, 2, upto);
+	if ((r = run(s, st)) != 0)
+		return r;
+	st = s->st[ST_INDEX_MARK];
+	sqlite3_bind_int64(st, 1, upto);
+	if ((r = run(s, st)) != 0)
+		return r;
+	s->fts_upto = upto;
+	return 0;
+}
+
+int
+store_unindexed(const struct store *s)
+{
+	return s->fts_upto < s->last_row;
+}
+
 int
 store_add_out(struct store *s, const char *peer, const char *nick,
     const char *text, int state, int64_t *id)
@@ -398,9 +438,7 @@ store_add_out(struct store *s, const char *peer, const char *nick,
 	sqlite3_bind_int(st, 5, state);
 	if ((r = run(s, st)) != 0)
 		return r;
-	*id = sqlite3_last_insert_rowid(s->db);
-	if (s->index_from == 0)
-		s->index_from = *id;
+	*id = s->last_row = sqlite3_last_insert_rowid(s->db);
 	return 0;
 }
 
@@ -428,8 +466,8 @@ store_add_in(struct store *s, const char *peer, const char *nick,
 		return r;
 	*duplicate = sqlite3_changes(s->db) == 0;
 	*rowid = *duplicate ? 0 : sqlite3_last_insert_rowid(s->db);
-	if (s->index_from == 0 && *rowid != 0)
-		s->index_from = *rowid;
+	if (*rowid != 0)
+		s->last_row = *rowid;
 	return 0;
 }
 
@@ -532,7 +570,12 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 		if ((n = utf8_decode(p, strlen(p), &cp)) == 0)
 			return UV_EINVAL;
 	}
-	if ((r = store_commit(s)) != 0)		/* so this turn's rows count */
+	/* Everything stored so far is searched, however recent. */
+	while (store_unindexed(s)) {
+		if ((r = store_index_some(s, 10000)) != 0)
+			return r;
+	}
+	if ((r = store_commit(s)) != 0)
 		return r;
 	if (chars < 3) {
 		st = s->st[ST_SEARCH_SCAN];

@@ -49,6 +49,10 @@ int		 store_open(struct store **, const char *dir, char **cause);
 void		 store_close(struct store *);
 const char	*store_path(const struct store *);
 uint64_t	 store_user_id(const struct store *);
+/* Make up to max_rows more rows searchable (within the transaction). */
+int		 store_index_some(struct store *, int max_rows);
+/* Whether some rows are not searchable yet. */
+int		 store_unindexed(const struct store *);
 /* End the current transaction, if any. */
 int		 store_commit(struct store *);
 /* The text of the last error, for messages. */
