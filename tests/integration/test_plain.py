@@ -168,6 +168,15 @@ def test_invalid_utf8_and_escapes_from_plain_peer_are_safe():
         p.sock.sendto(b"after", ("127.0.0.1", u.port))
         msgs = [u.wait("message")["text"] for _ in range(2)]
         check(msgs[-1] == "after", repr(msgs))
+        # The largest UDP payload there is, and as much again of bad bytes
+        # that each grow into a three-byte U+FFFD: cut at 64 KiB, whole
+        # characters, never a crash.
+        p.sock.sendto(b"x" * 65507, ("127.0.0.1", u.port))
+        check(u.wait("message")["text"] == "x" * 65507, "65507 bytes")
+        p.sock.sendto(b"\xff" * 65507, ("127.0.0.1", u.port))
+        text = u.wait("message")["text"]
+        check(set(text) == {"\ufffd"} and
+              len(text.encode()) <= 65536, "%d bytes" % len(text.encode()))
     finally:
         u.kill()
         p.close()
