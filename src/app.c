@@ -163,6 +163,10 @@ app_init(struct app *app, uv_loop_t *loop, const struct app_options *opts,
 	if ((r = evq_init(&app->evq, loop, app_on_event, app)) != 0)
 		return r;
 	evq_on_drained(&app->evq, app_drained);
+	app->held_tail = &app->held;
+	if ((r = uv_timer_init(loop, &app->committer)) != 0)
+		return r;
+	app->committer.data = app;
 	return uv_timer_init(loop, &app->linger);
 }
 
@@ -463,6 +467,7 @@ app_on_event(void *arg, struct event *ev)
 {
 	struct app	*app = arg;
 
+	app->turn_events++;
 	switch (ev->kind) {
 	case EV_INPUT:
 		app->evq.tag = ev->tag;
@@ -490,24 +495,75 @@ app_on_event(void *arg, struct event *ev)
 	default:
 		break;
 	}
-	if (!app->finished)
-		app->ui->on_event(app->ui, ev);
 	if (ev->kind == EV_DELIVERED || ev->kind == EV_FAILED)
 		app_check_done(app);
+	/*
+	 * While a transaction is open the front end sees nothing: `sent`
+	 * must mean stored, and a message shown must be one that is kept.
+	 * Everything waits, in order, for the commit.
+	 */
+	if (app->store != NULL && store_in_tx(app->store)) {
+		evq_keep(&app->evq);
+		ev->next = NULL;
+		*app->held_tail = ev;
+		app->held_tail = &ev->next;
+		app->nheld++;
+		return;
+	}
+	if (!app->finished)
+		app->ui->on_event(app->ui, ev);
+}
+
+/* Commit, then show what the commit made true, then acknowledge. */
+static void
+app_commit(struct app *app)
+{
+	struct event	*ev;
+
+	history_commit(app);
+	app->last_commit = uv_now(app->loop);
+	uv_timer_stop(&app->committer);
+	while ((ev = app->held) != NULL) {
+		app->held = ev->next;
+		if (!app->finished)
+			app->ui->on_event(app->ui, ev);
+		evq_free(ev);
+	}
+	app->held_tail = &app->held;
+	app->nheld = 0;
+	if (app->net != NULL)
+		net_confirm(app->net);
+}
+
+static void
+app_commit_cb(uv_timer_t *t)
+{
+	app_commit(t->data);
 }
 
 /*
- * Once per loop turn, when every event is handled: what arrived is now
- * shown (and stored), so it may be acknowledged.
+ * Once per loop turn, when every event is handled. A turn with a few
+ * events commits at once; busy turns (a flood: libuv reads up to 32
+ * datagrams a turn) commit every APP_COMMIT_MS, so a flood costs one
+ * commit per few milliseconds, not one per loop turn.
  */
 static void
 app_drained(void *arg)
 {
 	struct app	*app = arg;
+	uint64_t	 since = uv_now(app->loop) - app->last_commit;
+	size_t		 turn = app->turn_events;
 
-	history_commit(app);
-	if (app->net != NULL)
-		net_confirm(app->net);
+	app->turn_events = 0;
+	if (app->store == NULL || !store_in_tx(app->store) ||
+	    turn < APP_BUSY_TURN || since >= APP_COMMIT_MS ||
+	    app->nheld >= APP_HELD_MAX) {
+		app_commit(app);
+		return;
+	}
+	if (!uv_is_active((uv_handle_t *)&app->committer))
+		uv_timer_start(&app->committer, app_commit_cb,
+		    APP_COMMIT_MS - since, 0);
 }
 
 static void
@@ -537,6 +593,7 @@ app_finish_cb(uv_timer_t *t)
 	if (net_outstanding(app->net) > 0)
 		net_fail_all(app->net, "quit before delivery");
 	evq_drain(&app->evq);
+	app_commit(app);
 	app->finished = 1;
 	net_close(app->net, app_closed_cb, app);
 	app->net = NULL;
@@ -545,6 +602,7 @@ app_finish_cb(uv_timer_t *t)
 	for (i = 0; i < sizeof app->signals / sizeof app->signals[0]; i++)
 		uv_close((uv_handle_t *)&app->signals[i], NULL);
 	uv_close((uv_handle_t *)&app->linger, NULL);
+	uv_close((uv_handle_t *)&app->committer, NULL);
 	evq_close(&app->evq);
 	history_close(app);
 	free(app->bind_owned);

@@ -15,6 +15,9 @@
 #define APP_NICK_MAX		32	/* characters */
 #define APP_LINGER_MS		3000	/* /quit or EOF: wait for delivery */
 #define APP_LINGER_SIGNAL_MS	500	/* SIGINT, SIGTERM, SIGHUP */
+#define APP_COMMIT_MS		5	/* under load, commit this often */
+#define APP_HELD_MAX		4096	/* or when this many events wait */
+#define APP_BUSY_TURN		16	/* events in a turn that make it busy */
 
 struct net;
 struct store;
@@ -62,6 +65,13 @@ struct app {
 	uv_signal_t		 signals[3];
 	uv_timer_t		 linger;	/* quit: wait, then finish */
 	uv_timer_t		 indexer;	/* search index, when quiet */
+	uv_timer_t		 committer;	/* the next group commit */
+	uint64_t		 last_commit;	/* ms */
+	struct event		*held;		/* for the front end, after the
+						   commit that makes them true */
+	struct event		**held_tail;
+	size_t			 nheld;
+	size_t			 turn_events;	/* handled since the last drain */
 	uint64_t		 last_write;	/* ms, of the last message stored */
 	int			 quitting;
 	int			 finished;

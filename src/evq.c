@@ -142,6 +142,12 @@ evq_printf(struct evq *q, enum ev_kind kind, const char *fmt, ...)
 }
 
 void
+evq_keep(struct evq *q)
+{
+	q->kept = 1;
+}
+
+void
 evq_drain(struct evq *q)
 {
 	struct event	*ev;
@@ -157,7 +163,10 @@ evq_drain(struct evq *q)
 		q->length--;
 		if (q->drain != NULL)
 			q->drain(q->arg, ev);
-		evq_free(ev);
+		if (q->kept)
+			q->kept = 0;
+		else
+			evq_free(ev);
 		if (q->head == NULL && q->drained != NULL)
 			q->drained(q->arg);
 	}

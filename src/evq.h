@@ -81,6 +81,7 @@ struct evq {
 	void		(*drained)(void *arg);	/* after a drain, once */
 	void		*arg;
 	int		 draining;
+	int		 kept;		/* the handler took the current event */
 };
 
 int		 evq_init(struct evq *, uv_loop_t *, evq_drain_cb, void *);
@@ -103,6 +104,9 @@ int		 evq_push(struct evq *, struct event *);
 /* Convenience: queue an EV_INFO or EV_ERROR with printf-style text. */
 int		 evq_printf(struct evq *, enum ev_kind, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
+/* Called by a drain callback that keeps the event it was given: it is
+ * then the callback's to evq_free() later. */
+void		 evq_keep(struct evq *);
 /* Run every queued event through the drain callback now. */
 void		 evq_drain(struct evq *);
 

@@ -241,6 +241,7 @@ main(int argc, char **argv)
 		app.exit_code = 1;
 		if (!app.finished) {
 			uv_close((uv_handle_t *)&app.linger, NULL);
+			uv_close((uv_handle_t *)&app.committer, NULL);
 			evq_close(&app.evq);
 		}
 	}

@@ -162,6 +162,12 @@ begin(struct store *s)
 }
 
 int
+store_in_tx(const struct store *s)
+{
+	return s->in_tx;
+}
+
+int
 store_commit(struct store *s)
 {
 	if (!s->in_tx)

@@ -53,6 +53,8 @@ uint64_t	 store_user_id(const struct store *);
 int		 store_index_some(struct store *, int max_rows);
 /* Whether some rows are not searchable yet. */
 int		 store_unindexed(const struct store *);
+/* Whether writes wait for store_commit. */
+int		 store_in_tx(const struct store *);
 /* End the current transaction, if any. */
 int		 store_commit(struct store *);
 /* The text of the last error, for messages. */

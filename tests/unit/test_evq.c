@@ -75,6 +75,39 @@ test_push_past_limit_is_counted_and_refused(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+static struct event *kept;
+
+static void
+keep_first(void *arg, struct event *ev)
+{
+	struct evq	*q = arg;
+
+	if (kept == NULL) {
+		kept = ev;
+		evq_keep(q);
+	}
+}
+
+static void
+test_a_kept_event_outlives_the_drain(void **state)
+{
+	uv_loop_t	 loop;
+	struct evq	 q;
+
+	(void)state;
+	uv_loop_init(&loop);
+	assert_int_equal(evq_init(&q, &loop, keep_first, &q), 0);
+	evq_printf(&q, EV_INFO, "keep me");
+	evq_printf(&q, EV_INFO, "free me");
+	evq_drain(&q);
+	assert_non_null(kept);
+	assert_string_equal(kept->text, "keep me");	/* not freed */
+	evq_free(kept);
+	evq_close(&q);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void
 test_event_owns_a_copy_of_its_text(void **state)
 {
@@ -97,6 +130,7 @@ main(void)
 		cmocka_unit_test(test_drain_runs_events_in_order_including_ones_queued_meanwhile),
 		cmocka_unit_test(test_push_past_limit_is_counted_and_refused),
 		cmocka_unit_test(test_event_owns_a_copy_of_its_text),
+		cmocka_unit_test(test_a_kept_event_outlives_the_drain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
