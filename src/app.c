@@ -453,6 +453,10 @@ app_track_peer(struct app *app, struct event *ev)
 	}
 	if (p->name != NULL && ev->name == NULL)
 		ev->name = strdup(p->name);
+	/* A plain peer has no nick of its own: call it what we named it. */
+	if (ev->kind == EV_MESSAGE && ev->peer_kind == PEER_PLAIN &&
+	    p->name != NULL)
+		event_set_nick(ev, p->name);
 }
 
 static void
