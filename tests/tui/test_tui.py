@@ -101,6 +101,32 @@ def test_send_receive_and_delivery_marks(uvqq):
         t.close()
 
 
+def test_two_full_screen_uvqq_chat_in_chinese_and_english(uvqq):
+    """Two people, two terminals, both full-screen: the issue's own test."""
+    a = Term(uvqq, nick="alice")
+    b = None
+    try:
+        b = Term(uvqq, nick="bob")
+        a.type("/peer %s bob" % b.addr)
+        a.keys("Enter")
+        a.wait(r"\[1:bob online\]")
+        a.type("你好 bob，今天下午喝咖啡吗？")
+        a.keys("Enter")
+        a.wait(TIME + "alice \u2713 你好 bob，今天下午喝咖啡吗？")
+        # bob is told on his status line, then switches and answers.
+        b.wait(r"\[act: 1:alice\(1\)\]")
+        b.keys("M-1")
+        b.wait(TIME + r"alice \| 你好 bob，今天下午喝咖啡吗？")
+        b.type("great, 3 点见 see you")
+        b.keys("Enter")
+        b.wait(TIME + "bob \u2713 great, 3 点见 see you")
+        a.wait(TIME + r"bob \| great, 3 点见 see you")
+    finally:
+        if b is not None:
+            b.close()
+        a.close()
+
+
 def test_escape_characters_are_shown_visibly(uvqq):
     t, bob = start_chat(uvqq)
     try:
@@ -715,6 +741,7 @@ def test_crash_restores_terminal(uvqq):
 
 GROUPS = {
     "chat": [test_send_receive_and_delivery_marks,
+             test_two_full_screen_uvqq_chat_in_chinese_and_english,
              test_escape_characters_are_shown_visibly,
              test_paste_of_several_lines_is_one_message],
     "text": [test_cjk_and_emoji_wrap_by_display_width],
