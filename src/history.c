@@ -190,15 +190,16 @@ history_replay_recent(struct app *app)
 		    emit_row, app);
 }
 
-struct older {
+/* Rows emitted as history messages, and how many. */
+struct counted {
 	struct app	*app;
 	int		 found;
 };
 
 static void
-older_row(void *arg, const struct store_row *row)
+counted_row(void *arg, const struct store_row *row)
 {
-	struct older	*o = arg;
+	struct counted	*o = arg;
 
 	o->found++;
 	emit_row(o->app, row);
@@ -207,12 +208,12 @@ older_row(void *arg, const struct store_row *row)
 int
 app_history(struct app *app, struct peer *p, int count, char **cause)
 {
-	struct older	 o = { app, 0 };
+	struct counted	 o = { app, 0 };
 
 	if (app->store == NULL)
 		return cmd_error(cause, UV_ENOTSUP, "/history: history is off "
 		    "(--no-history)");
-	if (store_history(app->store, p->addrstr, 0, count, older_row, &o) !=
+	if (store_history(app->store, p->addrstr, 0, count, counted_row, &o) !=
 	    0)
 		return cmd_error(cause, UV_EIO, "/history: %s",
 		    store_error(app->store));
@@ -223,13 +224,13 @@ app_history(struct app *app, struct peer *p, int count, char **cause)
 void
 history_load_older(struct app *app, const struct event *req)
 {
-	struct older	 o = { app, 0 };
+	struct counted	 o = { app, 0 };
 	struct event	*ev;
 	int		 count = req->id > 0 && req->id <= 1000 ?
 			    (int)req->id : 100;
 
 	if (app->store != NULL && store_history(app->store, req->peer,
-	    req->rowid, count, older_row, &o) != 0)
+	    req->rowid, count, counted_row, &o) != 0)
 		app_error(app, "history: %s", store_error(app->store));
 	/* The end of the answer, for the conversation that asked. */
 	if ((ev = evq_new(EV_INFO)) == NULL)
@@ -243,29 +244,15 @@ history_load_older(struct app *app, const struct event *req)
 	evq_push(&app->evq, ev);
 }
 
-struct search {
-	struct app	*app;
-	int		 found;
-};
-
-static void
-search_row(void *arg, const struct store_row *row)
-{
-	struct search	*s = arg;
-
-	s->found++;
-	emit_row(s->app, row);
-}
-
 int
 app_search(struct app *app, const char *text, char **cause)
 {
-	struct search	 s = { app, 0 };
+	struct counted	 s = { app, 0 };
 
 	if (app->store == NULL)
 		return cmd_error(cause, UV_ENOTSUP, "/search: history is off "
 		    "(--no-history)");
-	if (store_search(app->store, text, 100, search_row, &s) != 0)
+	if (store_search(app->store, text, 100, counted_row, &s) != 0)
 		return cmd_error(cause, UV_EIO, "/search: %s",
 		    store_error(app->store));
 	app_info(app, "/search %s: %d found", text, s.found);
