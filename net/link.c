@@ -142,6 +142,22 @@ nomem:
 	return UV_ENOMEM;
 }
 
+/* What is in flight counts for the window: segments and their text. */
+static void
+pipe_add(struct link *l, const struct segment *s)
+{
+	l->pipe++;
+	l->pipe_bytes += s->len;
+}
+
+static void
+pipe_remove(struct link *l, const struct segment *s)
+{
+	l->pipe--;
+	l->pipe_bytes -= s->len;
+}
+
+/* Queue s for sending; net_pack_flush (link_pump) sends what is queued. */
 static int
 transmit(struct link *l, struct segment *s, uint64_t now, int timeout)
 {
@@ -169,7 +185,7 @@ transmit(struct link *l, struct segment *s, uint64_t now, int timeout)
 	backoff = 1u << (s->timeouts > 7 ? 7 : s->timeouts);
 	s->deadline = now + (l->rto * backoff > LINK_RTO_MAX ?
 	    LINK_RTO_MAX : l->rto * backoff);
-	return net_send_frame(l->net, l, &f);
+	return net_pack_frame(l->net, l, &f);
 }
 
 /* Send what the window allows and has never been sent. */
@@ -179,19 +195,23 @@ link_pump(struct link *l)
 	uint64_t	 now = uv_now(l->net->loop);
 	int		 sent = 0;
 
-	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING)
+	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING) {
+		net_pack_flush(l->net);
 		return;
+	}
 	/*
 	 * What is in flight is bounded by what the network holds (pipe) and
 	 * by what the receiver can buffer beyond its first gap.
 	 */
 	while (l->tx_next != NULL && l->pipe < LINK_TX_WINDOW &&
+	    l->pipe_bytes < LINK_PIPE_BYTES &&
 	    l->tx_next->seq < l->tx_head->seq + LINK_RX_WINDOW) {
 		transmit(l, l->tx_next, now, 0);
-		l->pipe++;
+		pipe_add(l, l->tx_next);
 		l->tx_next = l->tx_next->next;
 		sent = 1;
 	}
+	net_pack_flush(l->net);
 	/* A timer due no later than what was just sent needs no new scan
 	 * of the window: that costs, once per message, in a burst. */
 	if (sent && uv_is_active((uv_handle_t *)&l->timer) &&
@@ -204,10 +224,21 @@ static void
 link_timer_cb(uv_timer_t *t)
 {
 	struct link	*l = t->data;
+	uint64_t	 now = uv_now(l->net->loop);
 
-	if (l->state == PEER_PROBING &&
-	    uv_now(l->net->loop) >= l->probe_deadline)
+	if (l->state == PEER_PROBING && now >= l->probe_deadline)
 		net_probe_expired(l);
+	/*
+	 * Late: the loop was busy (a long paste) and timers run before
+	 * reading, so acknowledgements may be waiting in the socket. Read
+	 * them first, rather than resend what has arrived.
+	 */
+	if (!l->timer_grace && now > l->timer_due + 1) {
+		l->timer_grace = 1;
+		uv_timer_start(&l->timer, link_timer_cb, 1, 0);
+		return;
+	}
+	l->timer_grace = 0;
 	link_on_timer(l);
 }
 
@@ -229,7 +260,9 @@ link_arm_timer(struct link *l)
 		uv_timer_stop(&l->timer);
 		return;
 	}
-	uv_timer_start(&l->timer, link_timer_cb, due > now ? due - now : 0, 0);
+	l->timer_due = due > now ? due : now;
+	l->timer_grace = 0;
+	uv_timer_start(&l->timer, link_timer_cb, l->timer_due - now, 0);
 }
 
 /* Drop the oldest message whole: it could not be delivered. */
@@ -244,7 +277,7 @@ fail_head_message(struct link *l, const char *reason)
 		if (l->tx_next == s)
 			l->tx_next = s->next;
 		if (s->tries > 0 && !s->sacked)
-			l->pipe--;
+			pipe_remove(l, s);
 		segment_free(s);
 	}
 	if (l->tx_head == NULL)
@@ -289,7 +322,7 @@ link_on_timer(struct link *l)
 	 */
 	if ((s = l->tx_head) != NULL && s != l->tx_next && s->sacked) {
 		s->sacked = 0;
-		l->pipe++;
+		pipe_add(l, s);
 		s->deadline = now;
 	}
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
@@ -350,7 +383,7 @@ link_on_ack(struct link *l, const struct frame *f)
 	    s != l->tx_next) {
 		if (!s->sacked) {
 			acked(l, s, now_us, &sample);
-			l->pipe--;
+			pipe_remove(l, s);
 		}
 		l->tx_head = s->next;
 		if (s->frag + 1 == s->nfrags) {
@@ -366,7 +399,7 @@ link_on_ack(struct link *l, const struct frame *f)
 			if (s->seq >= f->sack[i].first &&
 			    s->seq <= f->sack[i].last) {
 				s->sacked = 1;
-				l->pipe--;
+				pipe_remove(l, s);
 				acked(l, s, now_us, &sample);
 			}
 		}
@@ -465,15 +498,33 @@ deliver(struct link *l, struct rx_slot *slot, uint64_t seq)
 	}
 }
 
+/* Have the end of this loop turn (net.c's flush_cb) look at l. */
+static void
+due_list_add(struct link *l)
+{
+	if (l->due_listed)
+		return;
+	l->due_listed = 1;
+	l->due_next = l->net->due_list;
+	l->net->due_list = l;
+}
+
 static void
 mark_ack_due(struct link *l)
 {
 	l->ack_due = 1;
-	if (l->ack_listed)
-		return;
-	l->ack_listed = 1;
-	l->ack_next = l->net->ack_list;
-	l->net->ack_list = l;
+	due_list_add(l);
+}
+
+/*
+ * Messages queued one by one in a loop turn go out together at its end,
+ * several to a datagram: a paste or a script costs few system calls.
+ */
+void
+link_pump_later(struct link *l)
+{
+	l->pump_due = 1;
+	due_list_add(l);
 }
 
 /* Keep a segment that arrived within the window, once. */
@@ -513,18 +564,12 @@ link_on_msg(struct link *l, const struct frame *f)
 	struct rx_slot	*slot;
 	uint64_t	 s;
 
-	if (l->rx_slots == NULL &&
-	    (l->rx_slots = calloc(LINK_RX_WINDOW, sizeof *l->rx_slots)) ==
-	    NULL) {
-		l->net->stats.dropped++;
-		return;
-	}
 	/* A new session of the sender: join its stream where it stands. */
 	if (f->sid != l->rx_sid)
 		rx_reset(l, f->sid, f->base);
 	/* The sender gave up on everything below base: skip it. */
 	if (f->base > l->rx_next) {
-		for (s = l->rx_next; s < f->base &&
+		for (s = l->rx_next; l->rx_slots != NULL && s < f->base &&
 		    s < l->rx_next + LINK_RX_WINDOW; s++)
 			slot_clear(l, &l->rx_slots[s % LINK_RX_WINDOW]);
 		rx_discard_partial(l);
@@ -538,6 +583,13 @@ link_on_msg(struct link *l, const struct frame *f)
 	 * not be told from a copy already shown: wait for the handshake. */
 	if (l->ruid == 0)
 		return;
+	/* Only now: a stranger's frames cost no window. */
+	if (l->rx_slots == NULL &&
+	    (l->rx_slots = calloc(LINK_RX_WINDOW, sizeof *l->rx_slots)) ==
+	    NULL) {
+		l->net->stats.dropped++;
+		return;
+	}
 	rx_store(l, f);
 	/* Deliver what is now in order: this segment, or ones held past a
 	 * skipped gap. */
@@ -561,7 +613,7 @@ link_peer_restarted(struct link *l)
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
 		if (s->sacked) {
 			s->sacked = 0;
-			l->pipe++;
+			pipe_add(l, s);
 		}
 		s->deadline = now;
 	}

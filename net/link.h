@@ -15,8 +15,9 @@
 #include "net/net.h"
 #include "net/proto.h"
 
-#define LINK_TX_WINDOW	256	/* segments in flight, not yet acknowledged */
-#define LINK_RX_WINDOW	1024	/* segments the receiver holds out of order */
+#define LINK_TX_WINDOW	2048	/* segments in flight, not yet acknowledged, */
+#define LINK_PIPE_BYTES	(256u << 10)	/* and their text at most this much */
+#define LINK_RX_WINDOW	2048	/* segments the receiver holds out of order */
 #define LINK_MAX_TRIES	10	/* transmissions before a message fails, */
 #define LINK_GIVE_UP_MS	15000	/* and this long without an acknowledgement */
 #define LINK_RTO_INIT	500	/* ms, before any RTT sample */
@@ -74,7 +75,10 @@ struct link {
 	uint64_t		 last_hello;	/* ms, to rate-limit HELLOs */
 	uint64_t		 probe_us;	/* HELLO or PING sent, for RTT */
 	uv_timer_t		 timer;		/* probe and retransmission */
+	uint64_t		 timer_due;	/* ms (uv_now) it is set for */
+	int			 timer_grace;	/* fired late; waits a turn */
 	int			 forgotten;	/* closing; ignore it */
+	int			 packs;		/* takes several frames a datagram */
 	int			 known;		/* added by us, not a stranger */
 	double			 tokens;	/* rate limit for plain text */
 	uint64_t		 tokens_at;	/* ms of the last refill */
@@ -88,6 +92,7 @@ struct link {
 	uint64_t		 next_seq;
 	size_t			 tx_messages;	/* distinct messages in tx */
 	size_t			 pipe;		/* sent, not yet (s)acked */
+	size_t			 pipe_bytes;	/* their text */
 	double			 srtt, rttvar;	/* ms, 0 before a sample */
 	uint64_t		 rack_us;	/* newest send time acknowledged */
 	unsigned		 rto;		/* ms */
@@ -104,10 +109,11 @@ struct link {
 	char			*rx_buf;
 	size_t			 rx_len;
 	int			 ack_due;
-	int			 ack_listed;	/* on net->ack_list */
+	int			 pump_due;	/* messages queued this loop turn */
+	int			 due_listed;	/* on net->due_list */
 
 	struct link		*next;
-	struct link		*ack_next;	/* on net->ack_list */
+	struct link		*due_next;	/* on net->due_list */
 	struct link		*confirm_next;	/* on net->confirm_list */
 	int			 confirm_due;
 };
@@ -117,7 +123,7 @@ struct net {
 	struct evq		*evq;
 	uv_udp_t		 udp;
 	uv_timer_t		 tick;		/* heartbeats, probes */
-	uv_check_t		 flush;		/* ACKs once per loop turn */
+	uv_check_t		 flush;		/* sends and ACKs once per turn */
 	int			 family;	/* of the bound socket */
 	uint64_t		 sid;
 	char			 nick[PROTO_NICK_MAX + 1];
@@ -129,7 +135,7 @@ struct net {
 	size_t			 rx_bytes;	/* held out of order */
 	struct link		*links;
 	size_t			 nlinks;
-	struct link		*ack_list;
+	struct link		*due_list;	/* ACK or messages to send */
 	struct link		*confirm_list;	/* delivered, not yet stored */
 	uint64_t		 uid;
 	struct net_stats	 stats;
@@ -139,12 +145,17 @@ struct net {
 	void			*close_arg;
 	char			 rxbuf[PROTO_MAX_DATAGRAM + 1];
 	char			 txbuf[PROTO_MAX_DATAGRAM + 1];
+	char			 pack[PROTO_PACK_MAX];	/* frames for packlink */
+	size_t			 packlen;
+	struct link		*packlink;
 };
 
 /* net.c */
 int	 net_sendto(struct net *, const struct sockaddr *, const char *,
 	     size_t);
 int	 net_send_frame(struct net *, struct link *, struct frame *);
+int	 net_pack_frame(struct net *, struct link *, struct frame *);
+void	 net_pack_flush(struct net *);
 void	 net_emit_peer(struct net *, struct link *);
 void	 net_emit_id(struct net *, struct link *, enum ev_kind, uint64_t,
 	     const char *);
@@ -159,6 +170,7 @@ void	 link_on_msg(struct link *, const struct frame *);
 void	 link_on_ack(struct link *, const struct frame *);
 void	 link_send_ack(struct link *);
 void	 link_pump(struct link *);
+void	 link_pump_later(struct link *);
 void	 link_arm_timer(struct link *);
 void	 link_fail_all(struct link *, const char *reason);
 void	 link_rtt_sample(struct link *, double ms);

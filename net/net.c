@@ -81,11 +81,15 @@ link_destroy(struct link *l)
 			break;
 		}
 	}
-	for (pp = &n->ack_list; *pp != NULL; pp = &(*pp)->ack_next) {
+	for (pp = &n->due_list; *pp != NULL; pp = &(*pp)->due_next) {
 		if (*pp == l) {
-			*pp = l->ack_next;
+			*pp = l->due_next;
 			break;
 		}
+	}
+	if (n->packlink == l) {
+		n->packlen = 0;
+		n->packlink = NULL;
 	}
 	for (pp = &n->confirm_list; *pp != NULL; pp = &(*pp)->confirm_next) {
 		if (*pp == l) {
@@ -249,6 +253,50 @@ net_send_frame(struct net *n, struct link *l, struct frame *f)
 	    (size_t)len);
 }
 
+/*
+ * MSG segments: to a peer that takes it, several go in one datagram,
+ * sent when the next does not fit or by net_pack_flush. Far fewer system
+ * calls (on both sides) for a burst of short messages.
+ */
+int
+net_pack_frame(struct net *n, struct link *l, struct frame *f)
+{
+	int	 len;
+
+	if (!l->packs)
+		return net_send_frame(n, l, f);
+	if (n->packlink != l)
+		net_pack_flush(n);
+	f->sid = n->sid;
+	f->packed = 1;
+	len = proto_encode(f, n->pack + n->packlen, sizeof n->pack - n->packlen);
+	if (len == UV_ENOBUFS && n->packlen > 0) {
+		net_pack_flush(n);
+		len = proto_encode(f, n->pack, sizeof n->pack);
+	}
+	if (len < 0) {
+		f->packed = 0;
+		return net_send_frame(n, l, f);
+	}
+	n->packlen += (size_t)len;
+	n->packlink = l;
+	return 0;
+}
+
+void
+net_pack_flush(struct net *n)
+{
+	struct link	*l = n->packlink;
+
+	if (l == NULL)
+		return;
+	l->last_sent = uv_now(n->loop);
+	/* A failed send is a lost datagram: the segments are resent. */
+	(void)net_sendto(n, (struct sockaddr *)&l->addr, n->pack, n->packlen);
+	n->packlen = 0;
+	n->packlink = NULL;
+}
+
 static void
 send_hello(struct net *n, struct link *l, enum frame_type type)
 {
@@ -261,6 +309,7 @@ send_hello(struct net *n, struct link *l, enum frame_type type)
 	f.dsid = l->rsid;
 	memcpy(f.nick, n->nick, sizeof f.nick);
 	f.uid = n->uid;
+	f.packs = 1;
 	if (type == FRAME_HELLO) {
 		len = snprintf(body, sizeof body, hello_text, n->nick);
 		f.body = body;
@@ -337,6 +386,7 @@ become_uvqq(struct net *n, struct link *l, const struct frame *f)
 	int	 changed = 0;
 
 	l->ruid = f->uid;
+	l->packs = f->packs;
 	if (f->nick[0] != '\0' && strcmp(l->nick, f->nick) != 0) {
 		memcpy(l->nick, f->nick, sizeof l->nick);
 		changed = 1;
@@ -472,14 +522,45 @@ take_token(struct net *n, struct link *l)
 	return 1;
 }
 
+/* A datagram of uvqq frames: one, or several packed (net_pack_frame). */
+static void
+on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
+    const char *buf, size_t len)
+{
+	struct frame	 f;
+	size_t		 used;
+
+	do {
+		if (proto_decode_next(buf, len, &f, &used) != 0) {
+			n->stats.malformed++;
+			return;
+		}
+		buf += used;
+		len -= used;
+		if (f.sid == n->sid) {
+			/* Our own frame came back: an echo server. */
+			if (l != NULL && l->state == PEER_PROBING)
+				become_plain(l);
+			return;
+		}
+		if (l == NULL) {
+			if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) ==
+			    NULL)
+				return;
+			l->probe_deadline = uv_now(n->loop) + n->probe_ms;
+			link_arm_timer(l);
+		}
+		on_frame(n, l, &f);
+	} while (len > 0);
+}
+
 static void
 on_datagram(struct net *n, const char *buf, size_t len,
     const struct sockaddr *from)
 {
 	struct sockaddr_storage	 ss;
-	struct frame		 f;
 	struct link		*l;
-	int			 r, is_frame = proto_is_frame(buf, len);
+	int			 is_frame = proto_is_frame(buf, len);
 
 	memcpy(&ss, from, addr_len(from));
 	addr_normalize(&ss);
@@ -491,24 +572,7 @@ on_datagram(struct net *n, const char *buf, size_t len,
 	if (l != NULL)
 		l->datagrams_in++;
 	if (is_frame) {
-		if ((r = proto_decode(buf, len, &f)) != 0) {
-			n->stats.malformed++;
-			return;
-		}
-		if (f.sid == n->sid) {
-			/* Our own frame came back: an echo server. */
-			if (l != NULL && l->state == PEER_PROBING)
-				become_plain(l);
-			return;
-		}
-		if (l == NULL) {
-			if ((l = link_new(n, (struct sockaddr *)&ss, PEER_UVQQ,
-			    PEER_PROBING)) == NULL)
-				return;
-			l->probe_deadline = uv_now(n->loop) + n->probe_ms;
-			link_arm_timer(l);
-		}
-		on_frame(n, l, &f);
+		on_frames(n, l, (struct sockaddr *)&ss, buf, len);
 		return;
 	}
 	if (l == NULL) {
@@ -557,16 +621,27 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	on_datagram(n, n->rxbuf, (size_t)nread, from);
 }
 
-/* Once per loop turn, after reading: one ACK per peer that needs one. */
+/*
+ * Once per loop turn, after reading: the messages queued in it, packed,
+ * and one ACK per peer that needs one.
+ */
 static void
 flush_cb(uv_check_t *check)
 {
 	struct net	*n = check->data;
 	struct link	*l;
 
-	while ((l = n->ack_list) != NULL) {
-		n->ack_list = l->ack_next;
-		l->ack_listed = 0;
+	/* A turn that read a long paste took a while: time what is sent
+	 * now from now, not from the start of the turn. */
+	if (n->due_list != NULL)
+		uv_update_time(n->loop);
+	while ((l = n->due_list) != NULL) {
+		n->due_list = l->due_next;
+		l->due_listed = 0;
+		if (l->pump_due) {
+			l->pump_due = 0;
+			link_pump(l);
+		}
 		if (l->ack_due)
 			link_send_ack(l);
 	}
@@ -788,7 +863,7 @@ net_send(struct net *n, const struct sockaddr *sa, uint64_t id,
 	if (l->state != PEER_PROBING) {
 		if ((r = link_queue(l, id, text, len)) != 0)
 			return r;
-		link_pump(l);
+		link_pump_later(l);
 		return 0;
 	}
 	if ((p = calloc(1, sizeof *p)) == NULL ||

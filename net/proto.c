@@ -1,7 +1,4 @@
 /* proto.c: encoding and strict decoding of uvqq/1 frames. */
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +184,8 @@ required_keys(enum frame_type t)
 static int
 parse_field(char key, const char *v, const char *end, struct frame *f)
 {
+	uint64_t	 x;
+
 	switch (key) {
 	case 's':
 		return parse_hex64(v, end, &f->sid);
@@ -208,12 +207,23 @@ parse_field(char key, const char *v, const char *end, struct frame *f)
 		return parse_u64(v, end, &f->ack);
 	case 'k':
 		return parse_sack(v, end, f);
+	case 'l':
+		if (parse_u64(v, end, &x) != 0 || x > PROTO_MAX_DATAGRAM)
+			return UV_EINVAL;
+		f->packed = 1;
+		f->bodylen = (size_t)x;
+		return 0;
+	case 'p':
+		if (parse_u64(v, end, &x) != 0)
+			return UV_EINVAL;
+		f->packs = x != 0;
+		return 0;
 	}
 	return 0;	/* unknown keys are for later versions */
 }
 
 int
-proto_decode(const char *buf, size_t len, struct frame *f)
+proto_decode_next(const char *buf, size_t len, struct frame *f, size_t *used)
 {
 	const char	*p, *eol, *tok, *sp, *eq;
 	char		 seen[26] = { 0 };
@@ -275,91 +285,170 @@ proto_decode(const char *buf, size_t len, struct frame *f)
 		return UV_EINVAL;
 	if (f->type == FRAME_MSG && (f->seq < f->base || f->base == 0))
 		return UV_EINVAL;
-	if (eol < buf + len) {
+	if (f->packed) {
+		/* The body is exactly l bytes; what follows is the next frame. */
+		if (eol == buf + len ||
+		    f->bodylen > (size_t)(buf + len - (eol + 1)))
+			return UV_EINVAL;
 		f->body = eol + 1;
-		f->bodylen = (size_t)(buf + len - f->body);
+		*used = (size_t)(f->body + f->bodylen - buf);
+	} else {
+		if (eol < buf + len) {
+			f->body = eol + 1;
+			f->bodylen = (size_t)(buf + len - f->body);
+		}
+		*used = len;
 	}
 	if (f->type == FRAME_MSG && f->bodylen > PROTO_SEGMENT_BODY)
 		return UV_EINVAL;
 	return 0;
 }
 
-/* Append printf output to buf at *off, failing when it does not fit. */
-static int
-append(char *buf, size_t size, size_t *off, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-append(char *buf, size_t size, size_t *off, const char *fmt, ...)
+int
+proto_decode(const char *buf, size_t len, struct frame *f)
 {
-	va_list	 ap;
-	int	 n;
+	size_t	 used;
+	int	 r;
 
-	if (*off >= size)
-		return UV_ENOBUFS;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, size - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size - *off)
-		return UV_ENOBUFS;
-	*off += (size_t)n;
-	return 0;
+	if ((r = proto_decode_next(buf, len, f, &used)) != 0)
+		return r;
+	return used == len ? 0 : UV_EINVAL;
 }
 
-static int
-append_nick(char *buf, size_t size, size_t *off, const char *nick)
-{
-	const unsigned char	*p;
-	int			 r = 0;
+/* The encoder's output; full once something did not fit. */
+struct out {
+	char	*buf;
+	size_t	 size;
+	size_t	 off;
+	int	 full;
+};
 
-	for (p = (const unsigned char *)nick; *p != '\0' && r == 0; p++) {
-		if (*p <= ' ' || *p == '%' || *p == '=' || *p == 0x7f)
-			r = append(buf, size, off, "%%%02X", *p);
-		else
-			r = append(buf, size, off, "%c", *p);
+static void
+put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || o->size - o->off < n) {
+		o->full = 1;
+		return;
 	}
-	return r;
+	if (n > 0)
+		memcpy(o->buf + o->off, s, n);
+	o->off += n;
 }
 
+static void
+put_key(struct out *o, char key)
+{
+	char	 t[3] = { ' ', key, '=' };
+
+	put(o, t, sizeof t);
+}
+
+static void
+put_u64(struct out *o, uint64_t v)
+{
+	char	 t[20];
+	size_t	 i = sizeof t;
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	put(o, t + i, sizeof t - i);
+}
+
+static void
+put_hex64(struct out *o, uint64_t v)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	char			 t[16];
+	int			 i;
+
+	for (i = 15; i >= 0; i--, v >>= 4)
+		t[i] = digits[v & 15];
+	put(o, t, sizeof t);
+}
+
+static void
+put_nick(struct out *o, const char *nick)
+{
+	static const char	 digits[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			 t[3] = { '%' };
+
+	for (p = (const unsigned char *)nick; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == '%' || *p == '=' || *p == 0x7f) {
+			t[1] = digits[*p >> 4];
+			t[2] = digits[*p & 15];
+			put(o, t, sizeof t);
+		} else
+			put(o, (const char *)p, 1);
+	}
+}
+
+/* By hand rather than with printf: this runs for every datagram. */
 int
 proto_encode(const struct frame *f, char *buf, size_t size)
 {
 	const char	*keys = required_keys(f->type);
-	size_t		 off = 0;
+	const char	*type = proto_type_name(f->type);
+	struct out	 o = { buf, size, 0, 0 };
+	size_t		 bodylen = f->body != NULL ? f->bodylen : 0;
 	unsigned	 i;
-	int		 r;
 
-	r = append(buf, size, &off, "uvqq/%d %s s=%016" PRIx64, PROTO_VERSION,
-	    proto_type_name(f->type), f->sid);
-	if (r == 0 && (strchr(keys, 'd') != NULL || f->dsid != 0))
-		r = append(buf, size, &off, " d=%016" PRIx64, f->dsid);
-	if (r == 0 && strchr(keys, 'n') != NULL) {
-		r = append(buf, size, &off, " n=");
-		if (r == 0)
-			r = append_nick(buf, size, &off, f->nick);
+	put(&o, MAGIC, MAGIC_LEN);
+	put_u64(&o, PROTO_VERSION);
+	put(&o, " ", 1);
+	put(&o, type, strlen(type));
+	put_key(&o, 's');
+	put_hex64(&o, f->sid);
+	if (strchr(keys, 'd') != NULL || f->dsid != 0) {
+		put_key(&o, 'd');
+		put_hex64(&o, f->dsid);
 	}
-	if (r == 0 && strchr(keys, 'u') != NULL)
-		r = append(buf, size, &off, " u=%016" PRIx64, f->uid);
-	if (r == 0 && f->type == FRAME_MSG)
-		r = append(buf, size, &off, " q=%" PRIu64 " b=%" PRIu64
-		    " m=%" PRIu64 " f=%u/%u", f->seq, f->base, f->msgid,
-		    f->frag, f->nfrags);
-	if (r == 0 && f->type == FRAME_ACK) {
-		r = append(buf, size, &off, " a=%" PRIu64, f->ack);
-		for (i = 0; r == 0 && i < f->nsack; i++) {
-			r = append(buf, size, &off, "%s%" PRIu64,
-			    i == 0 ? " k=" : ",", f->sack[i].first);
-			if (r == 0 && f->sack[i].last != f->sack[i].first)
-				r = append(buf, size, &off, "-%" PRIu64,
-				    f->sack[i].last);
+	if (strchr(keys, 'n') != NULL) {
+		put_key(&o, 'n');
+		put_nick(&o, f->nick);
+	}
+	if (strchr(keys, 'u') != NULL) {
+		put_key(&o, 'u');
+		put_hex64(&o, f->uid);
+	}
+	if (f->packs)
+		put(&o, " p=1", 4);
+	if (f->type == FRAME_MSG) {
+		put_key(&o, 'q');
+		put_u64(&o, f->seq);
+		put_key(&o, 'b');
+		put_u64(&o, f->base);
+		put_key(&o, 'm');
+		put_u64(&o, f->msgid);
+		put_key(&o, 'f');
+		put_u64(&o, f->frag);
+		put(&o, "/", 1);
+		put_u64(&o, f->nfrags);
+	}
+	if (f->type == FRAME_ACK) {
+		put_key(&o, 'a');
+		put_u64(&o, f->ack);
+		for (i = 0; i < f->nsack; i++) {
+			if (i == 0)
+				put_key(&o, 'k');
+			else
+				put(&o, ",", 1);
+			put_u64(&o, f->sack[i].first);
+			if (f->sack[i].last != f->sack[i].first) {
+				put(&o, "-", 1);
+				put_u64(&o, f->sack[i].last);
+			}
 		}
 	}
-	if (r == 0 && f->body != NULL) {
-		if (size - off < f->bodylen + 1)
-			return UV_ENOBUFS;
-		buf[off++] = '\n';
-		memcpy(buf + off, f->body, f->bodylen);
-		off += f->bodylen;
+	if (f->packed) {
+		put_key(&o, 'l');
+		put_u64(&o, bodylen);
 	}
-	return r != 0 ? r : (int)off;
+	if (f->body != NULL || f->packed) {
+		put(&o, "\n", 1);
+		put(&o, f->body, bodylen);
+	}
+	return o.full ? UV_ENOBUFS : (int)o.off;
 }

@@ -26,10 +26,12 @@
 #define PROTO_MAX_SACK		16	/* ranges in one ACK */
 #define PROTO_PLAIN_CHUNK	1024	/* the seed reads with recvfrom(1024) */
 #define PROTO_MAX_SEQ		(UINT64_C(1) << 53)
+/* A datagram of several frames stays within the IPv6 minimum MTU. */
+#define PROTO_PACK_MAX		1232
 
 enum frame_type {
-	FRAME_HELLO,	/* s n u [d]: start or refresh a session; body: for humans */
-	FRAME_WELCOME,	/* s d n u: answer to HELLO */
+	FRAME_HELLO,	/* s n u [d p]: start or refresh a session; body: for humans */
+	FRAME_WELCOME,	/* s d n u [p]: answer to HELLO */
 	FRAME_MSG,	/* s q b m f: one segment of a message; body = text */
 	FRAME_ACK,	/* s d a [k]: cumulative and selective acknowledgement */
 	FRAME_PING,	/* s: heartbeat */
@@ -56,6 +58,8 @@ struct frame {
 	uint64_t	 ack;		/* a: every segment <= ack was received */
 	struct sack_range sack[PROTO_MAX_SACK];	/* k=5-7,9 */
 	unsigned	 nsack;
+	int		 packs;	/* p=1: the sender takes packed datagrams */
+	int		 packed;	/* l: bodylen given, another frame may follow */
 	const char	*body;		/* points into the decoded datagram */
 	size_t		 bodylen;
 };
@@ -67,6 +71,13 @@ int		 proto_is_frame(const char *buf, size_t len);
  * version, or UV_EINVAL for anything malformed.
  */
 int		 proto_decode(const char *buf, size_t len, struct frame *f);
+/*
+ * Decode the first frame of a packed datagram, where each frame but the
+ * last gives its body's length (l=) and the next one follows it; *used is
+ * what it took. Errors as proto_decode.
+ */
+int		 proto_decode_next(const char *buf, size_t len, struct frame *f,
+		     size_t *used);
 /* Encode into buf; returns the length, or UV_ENOBUFS. */
 int		 proto_encode(const struct frame *f, char *buf, size_t size);
 const char	*proto_type_name(enum frame_type);

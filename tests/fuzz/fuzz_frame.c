@@ -77,6 +77,8 @@ check_same(const struct frame *a, const struct frame *b)
 	if ((a->type == FRAME_HELLO || a->type == FRAME_WELCOME) &&
 	    strcmp(a->nick, b->nick) != 0)
 		fail("round trip changed the nick");
+	if (a->packs != b->packs || a->packed != b->packed)
+		fail("round trip changed p or l");
 	if (a->type == FRAME_MSG && (a->seq != b->seq ||
 	    a->base != b->base || a->msgid != b->msgid ||
 	    a->frag != b->frag || a->nfrags != b->nfrags))
@@ -96,6 +98,26 @@ check_same(const struct frame *a, const struct frame *b)
 		fail("round trip changed the body");
 }
 
+/* A packed datagram: each frame takes its own part, and all of it. */
+static void
+walk_packed(const char *buf, size_t len)
+{
+	struct frame	 f;
+	size_t		 used;
+
+	while (len > 0) {
+		if (proto_decode_next(buf, len, &f, &used) != 0)
+			return;
+		if (used == 0 || used > len)
+			fail("a packed frame took nothing, or more than there was");
+		if (used < len && !f.packed)
+			fail("a frame without l= left something over");
+		check_frame(&f, buf, used);
+		buf += used;
+		len -= used;
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -105,6 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		 cap;
 	int		 r, n1, n2;
 
+	walk_packed(buf, size);
 	r = proto_decode(buf, size, &f);
 	if (r == 0 && !proto_is_frame(buf, size))
 		fail("decoded something that is not a frame");

@@ -253,7 +253,7 @@ command(struct harness *h, const char *p, size_t len)
 		else if (r != UV_EMSGSIZE ||
 		    n <= PROTO_MAX_TEXT)
 			fail("link_queue refused a message of legal size");
-		link_pump(l);
+		link_pump_later(l);	/* as net_send: at the end of the turn */
 		break;
 	case 'F':
 		link_fail_all(l, "fuzz");
@@ -266,30 +266,42 @@ feed(struct harness *h, const char *buf, size_t len)
 {
 	struct net	*n = h->net;
 	struct frame	 f;
+	size_t		 used;
 
 	n->stats.datagrams_in++;
 	if (len > 0 && buf[0] == '!')
 		command(h, buf + 1, len - 1);
+	/* As net.c's on_frames: one frame, or several packed. */
 	else if (len <= PROTO_MAX_DATAGRAM && proto_is_frame(buf, len)) {
-		if (proto_decode(buf, len, &f) != 0)
-			n->stats.malformed++;
-		else if (f.sid == n->sid)
-			;	/* our own frame reflected: an echo server */
-		else if (f.type == FRAME_MSG) {
-			link_on_msg(h->link, &f);
-			check_rx(h);
-		} else if (f.type == FRAME_ACK && f.dsid == n->sid)
-			link_on_ack(h->link, &f);
+		do {
+			if (proto_decode_next(buf, len, &f, &used) != 0) {
+				n->stats.malformed++;
+				break;
+			}
+			buf += used;
+			len -= used;
+			if (f.sid == n->sid)
+				break;	/* our own frame reflected: an echo */
+			if (f.type == FRAME_MSG) {
+				link_on_msg(h->link, &f);
+				check_rx(h);
+			} else if (f.type == FRAME_ACK && f.dsid == n->sid)
+				link_on_ack(h->link, &f);
+		} while (len > 0);
 	}
 
 	check_tx(h);
 	/* The end of a loop turn: net.c's flush_cb, then the queue, then
 	 * what net_confirm() does once the core has stored the messages. */
-	while (n->ack_list != NULL) {
-		struct link *l = n->ack_list;
+	while (n->due_list != NULL) {
+		struct link *l = n->due_list;
 
-		n->ack_list = l->ack_next;
-		l->ack_listed = 0;
+		n->due_list = l->due_next;
+		l->due_listed = 0;
+		if (l->pump_due) {
+			l->pump_due = 0;
+			link_pump(l);
+		}
 		if (l->ack_due)
 			link_send_ack(l);
 	}

@@ -33,8 +33,19 @@ def ack(a, k=None, d=LOCAL):
     return frame("ACK", keys)
 
 
+def packed(*frames):
+    """Frames back to back in one datagram, each with its body's l=."""
+    out = b""
+    for f in frames:
+        head, _, body = f.partition(b"\n")
+        out += head + b" l=%d\n" % len(body) + body
+    return out
+
+
 FRAMES = {
     "empty": b"",
+    "packed-two": packed(msg(1, 1, 1, "0/1", "你好"),
+                         msg(2, 1, 2, "0/1", "l=99")),
     "plain-text": b"hello there, are you a uvqq?",
     "magic-only": b"uvqq/",
     "version-only": b"uvqq/1",
@@ -102,6 +113,9 @@ FRAMES = {
 STREAMS = {
     "empty": [b""],
     "one-message": [msg(1, 1, 1, "0/1", "hello")],
+    "packed-three": [packed(msg(1, 1, 1, "0/1", "one"),
+                            msg(2, 1, 2, "0/1", ""),
+                            msg(3, 1, 3, "0/1", "uvqq/1 MSG in a body"))],
     "two-in-order": [msg(1, 1, 1, "0/1", "one"), msg(2, 1, 2, "0/1", "two")],
     "fragments-reversed": [msg(3, 1, 5, "2/3", "c"), msg(2, 1, 5, "1/3", "b"),
                            msg(1, 1, 5, "0/3", "a")],

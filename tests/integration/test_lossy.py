@@ -53,7 +53,10 @@ def test_thousands_of_messages_both_ways_at_30_percent_loss():
         no_extra(b, "message", 2000)
         no_extra(a, "message", 1000)
         no_extra(a, "failed", 0)
-        check(r.stats["dropped"] > 1000 and r.stats["duplicated"] > 100,
+        # Short messages travel several to a datagram: count datagrams.
+        seen = r.stats["forwarded"] + r.stats["dropped"]
+        check(r.stats["dropped"] > 0.2 * seen and r.stats["dropped"] > 100
+              and r.stats["duplicated"] > 10,
               "the relay really was lossy: %r" % r.stats)
     finally:
         a.kill()

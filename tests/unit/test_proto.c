@@ -230,6 +230,93 @@ test_encode_reports_small_buffer(void **state)
 	assert_int_equal(proto_encode(&f, buf, sizeof buf), UV_ENOBUFS);
 }
 
+static void
+test_packed_frames_decode_one_after_another(void **state)
+{
+	struct frame	 f, g;
+	char		 buf[1024];
+	size_t		 off = 0, used;
+	int		 n, i;
+	const char	*bodies[] = { "你好\nuvqq/1 MSG fake", "", "third" };
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		memset(&f, 0, sizeof f);
+		f.type = FRAME_MSG;
+		f.sid = 9;
+		f.seq = f.base = (uint64_t)i + 1;
+		f.msgid = (uint64_t)i + 100;
+		f.nfrags = 1;
+		f.packed = 1;
+		f.body = bodies[i];
+		f.bodylen = strlen(bodies[i]);
+		n = proto_encode(&f, buf + off, sizeof buf - off);
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+	/* A body that looks like a frame is still a body: l= says where
+	 * it ends. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(proto_decode_next(buf, off, &g, &used), 0);
+		assert_true(g.packed);
+		assert_true(g.msgid == (uint64_t)i + 100);
+		assert_int_equal(g.bodylen, strlen(bodies[i]));
+		assert_memory_equal(g.body, bodies[i], g.bodylen);
+		assert_true(used > 0 && used <= off);
+		memmove(buf, buf + used, off - used);
+		off -= used;
+	}
+	assert_int_equal(off, 0);
+}
+
+static void
+test_packed_frame_rejects_length_past_the_end(void **state)
+{
+	struct frame	 g;
+	size_t		 used;
+	const char	*s = "uvqq/1 MSG s=0000000000000009 q=1 b=1 m=1 f=0/1 "
+	    "l=6\nhello";
+	const char	*two = "uvqq/1 MSG s=0000000000000009 q=1 b=1 m=1 f=0/1 "
+	    "l=5\nhellouvqq/1 PING s=0000000000000009";
+
+	(void)state;
+	assert_int_equal(proto_decode_next(s, strlen(s), &g, &used),
+	    UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 PING s=0000000000000009 l=0", &g),
+	    UV_EINVAL);	/* l= needs the newline that starts the body */
+	/* proto_decode wants one frame: two packed are not one. */
+	assert_int_equal(decode_str(two, &g), UV_EINVAL);
+	assert_int_equal(proto_decode_next(two, strlen(two), &g, &used), 0);
+	assert_int_equal(g.type, FRAME_MSG);
+	assert_int_equal(proto_decode_next(two + used, strlen(two) - used, &g,
+	    &used), 0);
+	assert_int_equal(g.type, FRAME_PING);
+}
+
+static void
+test_hello_offers_packing(void **state)
+{
+	struct frame	 f, g;
+	char		 buf[512];
+	int		 n;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_HELLO;
+	f.sid = f.uid = 1;
+	strcpy(f.nick, "bob");
+	f.packs = 1;
+	n = proto_encode(&f, buf, sizeof buf);
+	assert_true(n > 0);
+	assert_non_null(memmem(buf, (size_t)n, " p=1", 4));
+	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
+	assert_true(g.packs);
+	/* An older peer's HELLO has no p=: nothing is packed for it. */
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=x "
+	    "u=0000000000000001", &g), 0);
+	assert_false(g.packs);
+}
+
 int
 main(void)
 {
@@ -247,6 +334,9 @@ main(void)
 		cmocka_unit_test(test_decode_rejects_nick_with_control_or_bad_utf8),
 		cmocka_unit_test(test_decode_rejects_oversized_segment_body),
 		cmocka_unit_test(test_encode_reports_small_buffer),
+		cmocka_unit_test(test_packed_frames_decode_one_after_another),
+		cmocka_unit_test(test_packed_frame_rejects_length_past_the_end),
+		cmocka_unit_test(test_hello_offers_packing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
