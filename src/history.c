@@ -96,6 +96,9 @@ indexer_cb(uv_timer_t *t)
 	}
 	if (store_unindexed(app->store))
 		uv_timer_start(t, indexer_cb, 1, 0);
+	else if (store_checkpoint(app->store) != 0)
+		app_error(app, "history: cannot checkpoint: %s",
+		    store_error(app->store));
 }
 
 void

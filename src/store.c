@@ -51,6 +51,38 @@ static const char *const migrations[] = {
 	/* 3: index for search when idle; every row up to fts_upto is in */
 	"INSERT OR REPLACE INTO meta VALUES ('fts_upto',"
 	"  (SELECT coalesce(max(id), 0) FROM messages));",
+	/*
+	 * 4: two writes fewer per message. Without AUTOINCREMENT a new id is
+	 * the largest plus one, which is never an old one again because no
+	 * message is ever deleted (a peer deduplicates on our ids: anything
+	 * that deletes messages must keep that true). Rows handed to net
+	 * (state 0) leave the index: after a crash they are found from
+	 * meta's queued_from, the lowest id set to 0 in the run.
+	 */
+	"CREATE TABLE messages4("
+	"  id INTEGER PRIMARY KEY,"
+	"  peer TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  outgoing INTEGER NOT NULL,"
+	"  nick TEXT,"
+	"  text TEXT NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  uid INTEGER,"
+	"  msgid INTEGER);"
+	"INSERT INTO messages4 SELECT id, peer, time, outgoing, nick, text,"
+	"  state, uid, msgid FROM messages;"
+	"INSERT OR REPLACE INTO meta SELECT 'queued_from', min(id)"
+	"  FROM messages WHERE state = 0 HAVING min(id) IS NOT NULL;"
+	"DROP TABLE messages;"
+	"ALTER TABLE messages4 RENAME TO messages;"
+	"CREATE UNIQUE INDEX messages_seen ON messages(uid, msgid)"
+	"  WHERE uid IS NOT NULL;"
+	"CREATE INDEX messages_peer ON messages(peer, id);"
+	"CREATE INDEX messages_parked ON messages(peer) WHERE state = 2;"
+	"CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+	"  INSERT INTO messages_fts(messages_fts, rowid, text)"
+	"  VALUES ('delete', old.id, old.text);"
+	"END;",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -68,8 +100,12 @@ enum {
 	ST_PEERS,
 	ST_INDEX,
 	ST_INDEX_MARK,
+	ST_QUEUED_FROM,
+	ST_DELIVERED,
 	ST_COUNT
 };
+
+#define STORE_WAL_PAGES_MAX	1024	/* 4 MiB of log at most */
 
 #define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid"
 
@@ -102,6 +138,10 @@ static const char *const statements[ST_COUNT] = {
 	[ST_INDEX] = "INSERT INTO messages_fts(rowid, text)"
 	    " SELECT id, text FROM messages WHERE id > ? AND id <= ?",
 	[ST_INDEX_MARK] = "UPDATE meta SET value = ? WHERE key = 'fts_upto'",
+	[ST_QUEUED_FROM] = "INSERT OR REPLACE INTO meta VALUES"
+	    " ('queued_from', ?)",
+	[ST_DELIVERED] = "UPDATE messages SET state = 1"
+	    " WHERE id BETWEEN ? AND ?",
 };
 
 struct store {
@@ -110,6 +150,10 @@ struct store {
 	int		 in_tx;
 	int64_t		 fts_upto;	/* rows up to this one are searchable */
 	int64_t		 last_row;	/* the newest row */
+	int64_t		 queued_from;	/* no row below is in state 0 */
+	int64_t		 delivered_lo;	/* rows delivered, not yet updated */
+	int64_t		 delivered_hi;	/* (0: none) */
+	int		 wal_pages;	/* in the log, not yet checkpointed */
 	int		 lockfd;
 	uint64_t	 uid;
 	char		*path;
@@ -149,6 +193,22 @@ sql_error(void)
 	return UV_EIO;
 }
 
+static int	 run(struct store *, sqlite3_stmt *);
+
+/* Write out the deliveries store_set_state is holding back. */
+static int
+settle(struct store *s)
+{
+	sqlite3_stmt	*st = s->st[ST_DELIVERED];
+
+	if (s->delivered_hi == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, s->delivered_lo);
+	sqlite3_bind_int64(st, 2, s->delivered_hi);
+	s->delivered_lo = s->delivered_hi = 0;
+	return run(s, st);
+}
+
 /* Writes share one transaction until the end of the loop turn. */
 static int
 begin(struct store *s)
@@ -170,14 +230,54 @@ store_in_tx(const struct store *s)
 int
 store_commit(struct store *s)
 {
+	int	 r;
+
 	if (!s->in_tx)
 		return 0;
+	if ((r = settle(s)) != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_tx = 0;
+		s->queued_from = INT64_MAX;
+		return r;
+	}
 	s->in_tx = 0;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->queued_from = INT64_MAX;	/* its mark is gone too */
 		return sql_error();
 	}
+	/* Quiet times checkpoint (store_checkpoint); a long flood, here. */
+	if (s->wal_pages >= STORE_WAL_PAGES_MAX)
+		return store_checkpoint(s);
 	return 0;
+}
+
+/*
+ * Copy the log into the database. SQLite would do it on the commit that
+ * passes 1000 pages, in the middle of a flood; done when quiet instead,
+ * a page written many times over is copied once.
+ */
+int
+store_checkpoint(struct store *s)
+{
+	if (s->in_tx || s->wal_pages == 0)
+		return 0;
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL) != SQLITE_OK)
+		return sql_error();
+	s->wal_pages = 0;
+	return 0;
+}
+
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store	*s = arg;
+
+	(void)db;
+	(void)name;
+	s->wal_pages = pages;
+	return SQLITE_OK;
 }
 
 static int
@@ -328,6 +428,9 @@ store_open(struct store **out, const char *dir, char **cause)
 	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		goto sqlfail;
+	/* Replaces SQLite's checkpoint on commit: see store_checkpoint. */
+	sqlite3_wal_hook(s->db, wal_hook, s);
+	s->queued_from = INT64_MAX;
 	if ((r = migrate(s, cause)) != 0) {
 		if (*cause != NULL)
 			goto fail;
@@ -428,6 +531,25 @@ store_unindexed(const struct store *s)
 	return s->fts_upto < s->last_row;
 }
 
+/*
+ * Row id is handed to net (state 0): remember the lowest such id of the
+ * run, so that after a crash store_park_queued finds them by id range
+ * rather than through an index that every message would pay for.
+ */
+static int
+mark_queued(struct store *s, int64_t id)
+{
+	sqlite3_stmt	*st = s->st[ST_QUEUED_FROM];
+
+	if (id >= s->queued_from)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	if (run(s, st) != 0)
+		return sql_error();
+	s->queued_from = id;
+	return 0;
+}
+
 int
 store_add_out(struct store *s, const char *peer, const char *nick,
     const char *text, int state, int64_t *id)
@@ -445,7 +567,7 @@ store_add_out(struct store *s, const char *peer, const char *nick,
 	if ((r = run(s, st)) != 0)
 		return r;
 	*id = s->last_row = sqlite3_last_insert_rowid(s->db);
-	return 0;
+	return state == MSG_QUEUED ? mark_queued(s, *id) : 0;
 }
 
 int
@@ -485,17 +607,35 @@ store_set_state(struct store *s, int64_t id, int state)
 
 	if ((r = begin(s)) != 0)
 		return r;
+	/* A burst is acknowledged in order: one UPDATE for a run of ids. */
+	if (state == MSG_DELIVERED && s->delivered_hi != 0 &&
+	    id == s->delivered_hi + 1) {
+		s->delivered_hi = id;
+		return 0;
+	}
+	if ((r = settle(s)) != 0)
+		return r;
+	if (state == MSG_DELIVERED) {
+		s->delivered_lo = s->delivered_hi = id;
+		return 0;
+	}
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, id);
-	return run(s, st);
+	if ((r = run(s, st)) != 0)
+		return r;
+	return state == MSG_QUEUED ? mark_queued(s, id) : 0;
 }
 
 int
 store_park_queued(struct store *s)
 {
-	if (sqlite3_exec(s->db, "UPDATE messages SET state = 2 WHERE "
-	    "state = 0", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(s->db, "BEGIN; UPDATE messages SET state = 2"
+	    " WHERE id >= (SELECT value FROM meta WHERE key = 'queued_from')"
+	    " AND state = 0; DELETE FROM meta WHERE key = 'queued_from';"
+	    " COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return sql_error();
+	}
 	return 0;
 }
 
@@ -506,7 +646,10 @@ each_row(struct store *s, sqlite3_stmt *st, store_row_cb cb, void *arg)
 	struct store_row	 row;
 	int			 r;
 
-	(void)s;
+	if ((r = settle(s)) != 0) {
+		sqlite3_clear_bindings(st);
+		return r;
+	}
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		row.rowid = sqlite3_column_int64(st, 0);
 		row.time = sqlite3_column_int64(st, 1);
@@ -541,6 +684,8 @@ store_count_parked(struct store *s, const char *peer)
 	sqlite3_stmt	*st = s->st[ST_COUNT_PARKED];
 	int		 n = 0;
 
+	if (settle(s) != 0)
+		return 0;
 	bind_text(st, 1, peer);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);

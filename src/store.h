@@ -57,6 +57,8 @@ int		 store_unindexed(const struct store *);
 int		 store_in_tx(const struct store *);
 /* End the current transaction, if any. */
 int		 store_commit(struct store *);
+/* Copy the write-ahead log into the database: when quiet. */
+int		 store_checkpoint(struct store *);
 /* The text of the last error, for messages. */
 const char	*store_error(const struct store *);
 
