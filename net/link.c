@@ -504,6 +504,8 @@ due_list_add(struct link *l)
 {
 	if (l->due_listed)
 		return;
+	if (l->net->due_list == NULL)
+		net_wake(l->net);
 	l->due_listed = 1;
 	l->due_next = l->net->due_list;
 	l->net->due_list = l;

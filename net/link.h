@@ -124,6 +124,7 @@ struct net {
 	uv_udp_t		 udp;
 	uv_timer_t		 tick;		/* heartbeats, probes */
 	uv_check_t		 flush;		/* sends and ACKs once per turn */
+	uv_idle_t		 kick;		/* keeps the poll from blocking */
 	int			 family;	/* of the bound socket */
 	uint64_t		 sid;
 	char			 nick[PROTO_NICK_MAX + 1];
@@ -161,6 +162,7 @@ void	 net_emit_id(struct net *, struct link *, enum ev_kind, uint64_t,
 	     const char *);
 void	 link_set_state(struct link *, enum peer_kind, enum peer_state);
 void	 net_probe_expired(struct link *);
+void	 net_wake(struct net *);
 
 /* link.c */
 void	 link_init_stream(struct link *);

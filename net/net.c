@@ -621,6 +621,24 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	on_datagram(n, n->rxbuf, (size_t)nread, from);
 }
 
+static void
+kick_cb(uv_idle_t *idle)
+{
+	uv_idle_stop(idle);
+}
+
+/*
+ * Something is due at the end of this turn (flush_cb). Messages are
+ * queued from the core's event queue, outside the poll: without this the
+ * loop could go to sleep before the check that sends them.
+ */
+void
+net_wake(struct net *n)
+{
+	if (!n->closing)
+		uv_idle_start(&n->kick, kick_cb);
+}
+
 /*
  * Once per loop turn, after reading: the messages queued in it, packed,
  * and one ACK per peer that needs one.
@@ -736,11 +754,13 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 	uv_check_init(loop, &n->flush);
 	n->flush.data = n;
 	uv_check_start(&n->flush, flush_cb);
+	uv_idle_init(loop, &n->kick);
+	n->kick.data = n;
 	uv_timer_init(loop, &n->tick);
 	n->tick.data = n;
 	tick = n->heartbeat_ms / 2 < 1000 ? n->heartbeat_ms / 2 : 1000;
 	uv_timer_start(&n->tick, tick_cb, tick, tick);
-	n->pending_closes = 3;
+	n->pending_closes = 4;
 	*out = n;
 	return 0;
 
@@ -781,6 +801,7 @@ net_close(struct net *n, void (*cb)(void *), void *arg)
 	}
 	uv_close((uv_handle_t *)&n->udp, handle_close_cb);
 	uv_close((uv_handle_t *)&n->flush, handle_close_cb);
+	uv_close((uv_handle_t *)&n->kick, handle_close_cb);
 	uv_close((uv_handle_t *)&n->tick, handle_close_cb);
 }
 

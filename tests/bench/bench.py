@@ -1040,6 +1040,11 @@ def sane(r, sz):
     for k, v in r["latency"].items():
         check("latency %s sampled" % k, v["n"] == sz["latency"] and
               0 < v["p50"] <= v["p99"], "%r" % v)
+        # Not a speed target: a message that waits for a timer (or a
+        # heartbeat) instead of going out in its own loop turn takes
+        # tens or hundreds of milliseconds.
+        check("latency %s: nothing waits for a timer" % k,
+              v["p50"] < 20000, "p50 %s us" % v["p50"])
     idl = r["idle"]
     check("idle: three peers online, none lost",
           idl["uvqq"]["peers_online"] >= 3 and

@@ -48,6 +48,12 @@ net_pack_flush(struct net *n)
 }
 
 void
+net_wake(struct net *n)
+{
+	(void)n;
+}
+
+void
 net_emit_peer(struct net *n, struct link *l)
 {
 	struct event	*ev;
