@@ -660,7 +660,9 @@ flush_cb(uv_check_t *check)
 			l->pump_due = 0;
 			link_pump(l);
 		}
-		if (l->ack_due)
+		/* Whole messages wait to be stored: net_confirm acknowledges
+		 * them, and whatever else is due, after the commit. */
+		if (l->ack_due && !l->confirm_due)
 			link_send_ack(l);
 	}
 }

@@ -105,6 +105,7 @@ enum {
 	ST_COUNT
 };
 
+#define STORE_DELIVERED_RUNS	32	/* runs of delivered ids held back */
 #define STORE_WAL_PAGES_MAX	1024	/* 4 MiB of log at most */
 
 #define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid"
@@ -151,8 +152,10 @@ struct store {
 	int64_t		 fts_upto;	/* rows up to this one are searchable */
 	int64_t		 last_row;	/* the newest row */
 	int64_t		 queued_from;	/* no row below is in state 0 */
-	int64_t		 delivered_lo;	/* rows delivered, not yet updated */
-	int64_t		 delivered_hi;	/* (0: none) */
+	struct {
+		int64_t	 lo, hi;
+	}		 delivered[STORE_DELIVERED_RUNS];	/* not written */
+	int		 ndelivered;
 	int		 wal_pages;	/* in the log, not yet checkpointed */
 	int		 lockfd;
 	uint64_t	 uid;
@@ -200,13 +203,15 @@ static int
 settle(struct store *s)
 {
 	sqlite3_stmt	*st = s->st[ST_DELIVERED];
+	int		 i, r = 0;
 
-	if (s->delivered_hi == 0)
-		return 0;
-	sqlite3_bind_int64(st, 1, s->delivered_lo);
-	sqlite3_bind_int64(st, 2, s->delivered_hi);
-	s->delivered_lo = s->delivered_hi = 0;
-	return run(s, st);
+	for (i = 0; i < s->ndelivered && r == 0; i++) {
+		sqlite3_bind_int64(st, 1, s->delivered[i].lo);
+		sqlite3_bind_int64(st, 2, s->delivered[i].hi);
+		r = run(s, st);
+	}
+	s->ndelivered = 0;
+	return r;
 }
 
 /* Writes share one transaction until the end of the loop turn. */
@@ -603,22 +608,26 @@ int
 store_set_state(struct store *s, int64_t id, int state)
 {
 	sqlite3_stmt	*st = s->st[ST_SET_STATE];
-	int		 r;
+	int		 r, n;
 
 	if ((r = begin(s)) != 0)
 		return r;
-	/* A burst is acknowledged in order: one UPDATE for a run of ids. */
-	if (state == MSG_DELIVERED && s->delivered_hi != 0 &&
-	    id == s->delivered_hi + 1) {
-		s->delivered_hi = id;
+	/* Deliveries wait for the commit in runs of consecutive ids (a
+	 * burst is acknowledged in order): one UPDATE a run. */
+	if (state == MSG_DELIVERED) {
+		n = s->ndelivered;
+		if (n > 0 && id == s->delivered[n - 1].hi + 1) {
+			s->delivered[n - 1].hi = id;
+			return 0;
+		}
+		if (n == STORE_DELIVERED_RUNS && (r = settle(s)) != 0)
+			return r;
+		n = s->ndelivered++;
+		s->delivered[n].lo = s->delivered[n].hi = id;
 		return 0;
 	}
 	if ((r = settle(s)) != 0)
 		return r;
-	if (state == MSG_DELIVERED) {
-		s->delivered_lo = s->delivered_hi = id;
-		return 0;
-	}
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, id);
 	if ((r = run(s, st)) != 0)
