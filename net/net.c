@@ -646,7 +646,12 @@ net_wake(struct net *n)
 static void
 flush_cb(uv_check_t *check)
 {
-	struct net	*n = check->data;
+	net_flush(check->data);
+}
+
+void
+net_flush(struct net *n)
+{
 	struct link	*l;
 
 	/* A turn that read a long paste took a while: time what is sent

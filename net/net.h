@@ -76,6 +76,13 @@ int		 net_send(struct net *, const struct sockaddr *, uint64_t id,
  * this once it has stored them, so an acknowledged message is never lost.
  */
 void		 net_confirm(struct net *);
+/*
+ * Send now what this loop turn queued (net does it at the end of the
+ * turn): the core calls this before a commit, so that messages travel
+ * while it writes. Their ids are reserved on disk, so a crash before the
+ * commit cannot reuse them.
+ */
+void		 net_flush(struct net *);
 /* Change the nick and tell every uvqq peer. */
 int		 net_set_nick(struct net *, const char *);
 

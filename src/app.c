@@ -524,6 +524,8 @@ app_commit(struct app *app)
 {
 	struct event	*ev;
 
+	if (app->net != NULL)
+		net_flush(app->net);
 	history_commit(app);
 	app->last_commit = uv_now(app->loop);
 	uv_timer_stop(&app->committer);

@@ -68,6 +68,17 @@ utf8_sanitize(const char *s, size_t len, char **out, size_t *outlen)
 		return UV_ENOMEM;
 	p = buf;
 	while (len > 0) {
+		/* A run of ASCII (bytes 1 to 0x7f), most of most text, is
+		 * copied at once. */
+		for (n = 0; n < len && (unsigned char)(s[n] - 1) < 0x7f; n++)
+			;
+		if (n > 0) {
+			memcpy(p, s, n);
+			p += n;
+			s += n;
+			len -= n;
+			continue;
+		}
 		n = utf8_decode(s, len, &cp);
 		if (n == 0 || cp == 0) {
 			memcpy(p, fffd, 3);

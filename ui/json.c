@@ -1,6 +1,4 @@
 /* json.c: JSON string escaping and one-object-per-line output. */
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,13 +105,17 @@ json_string(struct jbuf *b, const char *key, const char *value)
 void
 json_uint(struct jbuf *b, const char *key, uint64_t value)
 {
-	char	 num[24];
-	int	 n;
+	char	 num[21];
+	size_t	 i = sizeof num;
 
 	jbuf_append(b, ",", 1);
 	json_quote(b, key);
-	n = snprintf(num, sizeof num, ":%" PRIu64, value);
-	jbuf_append(b, num, (size_t)n);
+	do {
+		num[--i] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	num[--i] = ':';
+	jbuf_append(b, num + i, sizeof num - i);
 }
 
 void

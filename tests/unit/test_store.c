@@ -1,0 +1,199 @@
+/* test_store.c: the message store's promises, on a real database. */
+#include <sys/wait.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "src/store.h"
+
+#define PEER	"127.0.0.1:4000"
+#define ROWS_MAX 64
+
+struct rows {
+	int64_t		 id[ROWS_MAX];
+	int		 state[ROWS_MAX];
+	char		 text[ROWS_MAX][32];
+	int		 n;
+};
+
+static void
+collect(void *arg, const struct store_row *row)
+{
+	struct rows	*r = arg;
+
+	if (r->n == ROWS_MAX)
+		return;
+	r->id[r->n] = row->rowid;
+	r->state[r->n] = row->state;
+	snprintf(r->text[r->n], sizeof r->text[r->n], "%s", row->text);
+	r->n++;
+}
+
+static int
+setup(void **state)
+{
+	char	 tmpl[] = "/tmp/uvqq-store-XXXXXX";
+	char	*dir;
+
+	if (mkdtemp(tmpl) == NULL || (dir = strdup(tmpl)) == NULL)
+		return -1;
+	*state = dir;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char	 cmd[64];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", (char *)*state);
+	free(*state);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct store *
+open_store(const char *dir)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	if (store_open(&s, dir, &cause) != 0)
+		fail_msg("store_open: %s", cause != NULL ? cause : "?");
+	return s;
+}
+
+/*
+ * A message may go out before the commit that stores it; a crash then
+ * loses the row. Its id must never be given to another message, which
+ * the peer would take for the one it has.
+ */
+static void
+test_ids_of_lost_rows_are_not_used_again(void **state)
+{
+	const char	*dir = *state;
+	struct store	*s;
+	struct rows	 r = { .n = 0 };
+	int64_t		 lost[3] = { 0 }, id;
+	int		 fds[2], i, status;
+	pid_t		 pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		s = open_store(dir);
+		for (i = 0; i < 3; i++)
+			store_add_out(s, PEER, "me", "lost", MSG_QUEUED,
+			    &lost[i]);
+		if (write(fds[1], lost, sizeof lost) != sizeof lost)
+			_exit(1);
+		_exit(0);	/* a crash: nothing committed */
+	}
+	assert_true(pid > 0);
+	assert_int_equal(read(fds[0], lost, sizeof lost), sizeof lost);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fds[0]);
+	close(fds[1]);
+
+	s = open_store(dir);
+	assert_int_equal(store_add_out(s, PEER, "me", "after", MSG_QUEUED,
+	    &id), 0);
+	for (i = 0; i < 3; i++)
+		assert_true(id > lost[i]);
+	assert_int_equal(store_history(s, PEER, 0, 10, collect, &r), 0);
+	assert_int_equal(r.n, 1);	/* the lost rows are gone */
+	assert_string_equal(r.text[0], "after");
+	store_close(s);
+}
+
+/* Rows wait in a batch; a read sees them all, in order, at once. */
+static void
+test_batched_rows_are_read_in_order_before_the_commit(void **state)
+{
+	struct store	*s = open_store(*state);
+	struct rows	 r = { .n = 0 };
+	char		 text[32];
+	int64_t		 id;
+	int		 i, dup;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(text, sizeof text, "line %d", i);
+		if (i % 3 == 0)
+			assert_int_equal(store_add_in(s, PEER, NULL, text, 0, 0,
+			    &dup, &id), 0);
+		else
+			assert_int_equal(store_add_out(s, PEER, "me", text,
+			    MSG_QUEUED, &id), 0);
+	}
+	assert_true(store_in_tx(s));
+	assert_int_equal(store_history(s, PEER, 0, 100, collect, &r), 0);
+	assert_int_equal(r.n, 40);
+	for (i = 0; i < 40; i++) {
+		snprintf(text, sizeof text, "line %d", i);
+		assert_string_equal(r.text[i], text);
+		assert_true(i == 0 || r.id[i] > r.id[i - 1]);
+	}
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+}
+
+/* Deliveries are written in runs; other states in between stay put. */
+static void
+test_deliveries_and_other_states_land_on_the_right_rows(void **state)
+{
+	struct store	*s = open_store(*state);
+	struct rows	 r = { .n = 0 };
+	int64_t		 id[6];
+	int		 i, dup;
+
+	for (i = 0; i < 6; i++)
+		assert_int_equal(store_add_out(s, PEER, "me", "m", MSG_QUEUED,
+		    &id[i]), 0);
+	assert_int_equal(store_add_in(s, PEER, "bob", "theirs", 7, 1, &dup,
+	    &id[5]), 0);
+	assert_int_equal(dup, 0);
+	store_set_state(s, id[0], MSG_DELIVERED);
+	store_set_state(s, id[1], MSG_DELIVERED);
+	store_set_state(s, id[3], MSG_PARKED);
+	store_set_state(s, id[2], MSG_DELIVERED);
+	store_set_state(s, id[4], MSG_DELIVERED);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_count_parked(s, PEER), 1);
+	assert_int_equal(store_history(s, PEER, 0, 10, collect, &r), 0);
+	assert_int_equal(r.n, 7);
+	assert_int_equal(r.state[0], MSG_DELIVERED);
+	assert_int_equal(r.state[1], MSG_DELIVERED);
+	assert_int_equal(r.state[2], MSG_DELIVERED);
+	assert_int_equal(r.state[3], MSG_PARKED);
+	assert_int_equal(r.state[4], MSG_DELIVERED);
+	assert_int_equal(r.state[5], MSG_QUEUED);
+	assert_int_equal(r.state[6], MSG_RECEIVED);
+	/* The same message from the same user again is a duplicate. */
+	assert_int_equal(store_add_in(s, PEER, "bob", "theirs", 7, 1, &dup,
+	    &id[0]), 0);
+	assert_int_equal(dup, 1);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_ids_of_lost_rows_are_not_used_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_batched_rows_are_read_in_order_before_the_commit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_deliveries_and_other_states_land_on_the_right_rows,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
