@@ -110,7 +110,9 @@ enum {
 #define STORE_BATCH		16	/* rows a statement: a third the cost */
 #define STORE_ID_BLOCK		65536	/* ids reserved at once */
 #define STORE_DELIVERED_RUNS	32	/* runs of delivered ids held back */
-#define STORE_WAL_PAGES_MAX	1024	/* 4 MiB of log at most */
+#define STORE_WAL_FLOOD_PAGES	1024	/* 4 MiB of log from large commits, */
+#define STORE_WAL_PAGES_MAX	8192	/* 32 MiB at most */
+#define STORE_WAL_SMALL_COMMIT	16	/* pages */
 
 #define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid"
 #define ADD_COLUMNS "id, peer, time, outgoing, nick, text, state"
@@ -188,6 +190,7 @@ struct store {
 	}		 delivered[STORE_DELIVERED_RUNS];	/* not written */
 	int		 ndelivered;
 	int		 wal_pages;	/* in the log, not yet checkpointed */
+	int		 wal_commits;	/* commits in the log */
 	int		 lockfd;
 	uint64_t	 uid;
 	char		*path;
@@ -388,8 +391,18 @@ store_commit(struct store *s)
 		s->queued_from = INT64_MAX;	/* its mark is gone too */
 		return sql_error();
 	}
-	/* Quiet times checkpoint (store_checkpoint); a long flood, here. */
-	if (s->wal_pages >= STORE_WAL_PAGES_MAX)
+	/*
+	 * Quiet times checkpoint (store_checkpoint); a long chat or flood,
+	 * here. A pause costs a few ms however small the log, and copying
+	 * it back costs as many pages as it holds different ones: a log of
+	 * small commits (a chat) rewrites the same few pages, and may grow
+	 * long, so pauses are rare; large ones (a flood) add new pages, and
+	 * are copied back every 4 MiB, so each pause stays short.
+	 */
+	s->wal_commits++;
+	if (s->wal_pages >= STORE_WAL_PAGES_MAX ||
+	    (s->wal_pages >= STORE_WAL_FLOOD_PAGES &&
+	    s->wal_pages >= STORE_WAL_SMALL_COMMIT * s->wal_commits))
 		return store_checkpoint(s);
 	return 0;
 }
@@ -407,7 +420,7 @@ store_checkpoint(struct store *s)
 	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL) != SQLITE_OK)
 		return sql_error();
-	s->wal_pages = 0;
+	s->wal_pages = s->wal_commits = 0;
 	return 0;
 }
 
