@@ -24,6 +24,7 @@
 #define LINK_RTO_MIN	30	/* ms; duplicates cost little, stalls a lot */
 #define LINK_RTO_MAX	4000	/* ms */
 #define NET_MAX_LINKS	4096	/* peers, known or not */
+#define NET_RECV_BATCH	20	/* datagrams a recvmmsg (libuv's most) */
 #define NET_RX_BYTES_MAX (32u << 20)	/* held out of order, all peers */
 
 /* One datagram's worth of a message, waiting for its acknowledgement. */
@@ -144,7 +145,7 @@ struct net {
 	int			 pending_closes;
 	void			(*close_cb)(void *);
 	void			*close_arg;
-	char			 rxbuf[PROTO_MAX_DATAGRAM + 1];
+	char			 rxbuf[NET_RECV_BATCH * 65536];
 	char			 txbuf[PROTO_MAX_DATAGRAM + 1];
 	char			 pack[PROTO_PACK_MAX];	/* frames for packlink */
 	size_t			 packlen;

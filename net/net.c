@@ -597,7 +597,7 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	struct net	*n = h->data;
 
 	(void)suggested;
-	*buf = uv_buf_init(n->rxbuf, PROTO_MAX_DATAGRAM);
+	*buf = uv_buf_init(n->rxbuf, sizeof n->rxbuf);
 }
 
 static void
@@ -618,7 +618,7 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 		return;
 	}
 	n->stats.datagrams_in++;
-	on_datagram(n, n->rxbuf, (size_t)nread, from);
+	on_datagram(n, buf->base, (size_t)nread, from);
 }
 
 static void
@@ -739,7 +739,7 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 		}
 	} while (n->sid == 0);
 
-	if ((r = uv_udp_init(loop, &n->udp)) != 0) {
+	if ((r = uv_udp_init_ex(loop, &n->udp, UV_UDP_RECVMMSG)) != 0) {
 		free(n);
 		return r;
 	}
