@@ -5,10 +5,14 @@
  * manages is what one loop on this machine allows; uvqq is measured
  * against it.
  *
- * usage: bench_floor [--mmsg] [PORT]
+ * usage: bench_floor [--mmsg] [--echo | --to PEER] [PORT]
  * Binds 127.0.0.1:PORT (0, the default, picks one), prints "ready PORT"
  * as its first line, then "ip:port text" per datagram. --mmsg reads with
  * recvmmsg (UV_UDP_RECVMMSG), to show what batching receives is worth.
+ * --echo sends each datagram back instead of writing it; --to PEER also
+ * sends each line read on stdin to 127.0.0.1:PEER. The two make the
+ * least a message and its answer can cost: a line in, a datagram there
+ * and back, a line out, as uvqq's `delivered` does, minus the rest.
  * SIGINT or SIGTERM: write what is buffered and exit 0.
  */
 #include <errno.h>
@@ -27,6 +31,11 @@ struct floor {
 	uv_udp_t	 udp;
 	uv_prepare_t	 flush;		/* once per loop turn */
 	uv_signal_t	 sigint, sigterm;
+	uv_pipe_t	 in;		/* --to: lines to send */
+	struct sockaddr_in peer;
+	int		 echo;		/* --echo */
+	char		 line[4096];	/* a partial line from stdin */
+	size_t		 linelen;
 	char		*rx;		/* the receive buffer */
 	size_t		 rxsize;
 	char		*out;		/* lines not yet written */
@@ -90,6 +99,12 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	(void)flags;
 	if (nread < 0 || from == NULL)
 		return;		/* an error, or nothing more for now */
+	if (f->echo) {
+		uv_buf_t	 b = uv_buf_init(buf->base, (unsigned)nread);
+
+		uv_udp_try_send(udp, &b, 1, from);
+		return;
+	}
 	if (uv_ip4_name(sin, ip, sizeof ip) != 0)
 		ip[0] = '\0';
 	len = snprintf(name, sizeof name, "%s:%u ", ip, ntohs(sin->sin_port));
@@ -98,6 +113,43 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 	append(f, "\n", 1);
 	if (f->outlen > FLOOR_FLUSH_AT)
 		flush_out(f);
+}
+
+static void
+in_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct floor	*f = h->data;
+
+	(void)suggested;
+	*buf = uv_buf_init(f->line + f->linelen,
+	    (unsigned)(sizeof f->line - f->linelen));
+}
+
+/* Each whole line read goes out as one datagram. */
+static void
+in_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct floor	*f = s->data;
+	uv_buf_t	 b;
+	char		*start = f->line, *nl;
+	size_t		 end;
+
+	(void)buf;
+	if (nread < 0) {
+		uv_close((uv_handle_t *)s, NULL);
+		return;
+	}
+	end = f->linelen + (size_t)nread;
+	while ((nl = memchr(start, '\n', end - (size_t)(start - f->line))) !=
+	    NULL) {
+		b = uv_buf_init(start, (unsigned)(nl - start));
+		uv_udp_try_send(&f->udp, &b, 1, (struct sockaddr *)&f->peer);
+		start = nl + 1;
+	}
+	f->linelen = end - (size_t)(start - f->line);
+	if (f->linelen == sizeof f->line)
+		f->linelen = 0;		/* no line is that long: drop it */
+	memmove(f->line, start, f->linelen);
 }
 
 static void
@@ -123,12 +175,16 @@ main(int argc, char **argv)
 	struct sockaddr_in	 sin;
 	struct sockaddr_storage	 ss;
 	unsigned		 flags = AF_INET;
-	int			 i, port = 0, r, namelen, rcvbuf;
+	int			 i, port = 0, to = 0, r, namelen, rcvbuf;
 
 	memset(&f, 0, sizeof f);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--mmsg") == 0)
 			flags |= UV_UDP_RECVMMSG;
+		else if (strcmp(argv[i], "--echo") == 0)
+			f.echo = 1;
+		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
+			to = atoi(argv[++i]);
 		else
 			port = atoi(argv[i]);
 	}
@@ -159,6 +215,18 @@ main(int argc, char **argv)
 	f.sigint.data = f.sigterm.data = &f;
 	uv_signal_start(&f.sigint, signal_cb, SIGINT);
 	uv_signal_start(&f.sigterm, signal_cb, SIGTERM);
+	if (to != 0) {
+		uv_ip4_addr("127.0.0.1", to, &f.peer);
+		uv_pipe_init(f.loop, &f.in, 0);
+		f.in.data = &f;
+		if ((r = uv_pipe_open(&f.in, STDIN_FILENO)) != 0 ||
+		    (r = uv_read_start((uv_stream_t *)&f.in, in_alloc_cb,
+		    in_read_cb)) != 0) {
+			fprintf(stderr, "bench_floor: stdin: %s\n",
+			    uv_strerror(r));
+			return 1;
+		}
+	}
 
 	printf("ready %u\n", ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	fflush(stdout);
