@@ -18,70 +18,103 @@ jbuf_free(struct jbuf *b)
 	memset(b, 0, sizeof *b);
 }
 
-void
-jbuf_append(struct jbuf *b, const char *s, size_t n)
+/* Room for n more bytes and the terminating NUL; 0 if out of memory. */
+static int
+jbuf_reserve(struct jbuf *b, size_t n)
 {
 	size_t	 want;
 	char	*p;
 
 	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->size) {
-		want = b->size == 0 ? 4096 : b->size;
-		while (want < b->len + n + 1)
-			want *= 2;
-		if ((p = realloc(b->data, want)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		b->data = p;
-		b->size = want;
+		return 0;
+	if (b->len + n + 1 <= b->size)
+		return 1;
+	want = b->size == 0 ? 4096 : b->size;
+	while (want < b->len + n + 1)
+		want *= 2;
+	if ((p = realloc(b->data, want)) == NULL) {
+		b->failed = 1;
+		return 0;
 	}
+	b->data = p;
+	b->size = want;
+	return 1;
+}
+
+void
+jbuf_append(struct jbuf *b, const char *s, size_t n)
+{
+	if (!jbuf_reserve(b, n))
+		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }
 
+/* Written straight into the buffer: this runs for every line of text. */
 void
 json_quote(struct jbuf *b, const char *s)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	const char		*run = s;
-	char			 esc[7];
+	size_t			 len = strlen(s);
 	unsigned char		 c;
+	char			*o;
 
-	jbuf_append(b, "\"", 1);
+	/* At worst \u00XX, six bytes, for each one. */
+	if (!jbuf_reserve(b, len * 6 + 2))
+		return;
+	o = b->data + b->len;
+	*o++ = '"';
 	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
 			continue;
-		jbuf_append(b, run, (size_t)(s - run));
-		run = s + 1;
+		}
+		*o++ = '\\';
 		switch (c) {
 		case '"':
-			jbuf_append(b, "\\\"", 2);
-			break;
 		case '\\':
-			jbuf_append(b, "\\\\", 2);
+			*o++ = (char)c;
 			break;
 		case '\n':
-			jbuf_append(b, "\\n", 2);
+			*o++ = 'n';
 			break;
 		case '\r':
-			jbuf_append(b, "\\r", 2);
+			*o++ = 'r';
 			break;
 		case '\t':
-			jbuf_append(b, "\\t", 2);
+			*o++ = 't';
 			break;
 		default:
-			memcpy(esc, "\\u00", 4);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			jbuf_append(b, esc, 6);
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 0xf];
+			o += 5;
 			break;
 		}
 	}
-	jbuf_append(b, run, (size_t)(s - run));
-	jbuf_append(b, "\"", 1);
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+}
+
+/* Keys are our own plain names: ,"key": needs no escaping. */
+static void
+json_key(struct jbuf *b, const char *key)
+{
+	size_t	 n = strlen(key);
+	char	*o;
+
+	if (!jbuf_reserve(b, n + 4))
+		return;
+	o = b->data + b->len;
+	o[0] = ',';
+	o[1] = '"';
+	memcpy(o + 2, key, n);
+	o[n + 2] = '"';
+	o[n + 3] = ':';
+	o[n + 4] = '\0';
+	b->len += n + 4;
 }
 
 void
@@ -96,9 +129,7 @@ json_string(struct jbuf *b, const char *key, const char *value)
 {
 	if (value == NULL)
 		return;
-	jbuf_append(b, ",", 1);
-	json_quote(b, key);
-	jbuf_append(b, ":", 1);
+	json_key(b, key);
 	json_quote(b, value);
 }
 
@@ -108,22 +139,19 @@ json_uint(struct jbuf *b, const char *key, uint64_t value)
 	char	 num[21];
 	size_t	 i = sizeof num;
 
-	jbuf_append(b, ",", 1);
-	json_quote(b, key);
+	json_key(b, key);
 	do {
 		num[--i] = (char)('0' + value % 10);
 		value /= 10;
 	} while (value != 0);
-	num[--i] = ':';
 	jbuf_append(b, num + i, sizeof num - i);
 }
 
 void
 json_bool(struct jbuf *b, const char *key, int value)
 {
-	jbuf_append(b, ",", 1);
-	json_quote(b, key);
-	jbuf_append(b, value ? ":true" : ":false", value ? 5 : 6);
+	json_key(b, key);
+	jbuf_append(b, value ? "true" : "false", value ? 4 : 5);
 }
 
 void
