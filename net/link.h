@@ -1,7 +1,8 @@
 /*
  * link.h: net/'s private view of one peer: its kind and state, and the
  * reliable, ordered stream in each direction (uvqq peers only). Shared by
- * net.c (socket, dispatch, timers) and link.c (reliability).
+ * net.c (socket, dispatch, timers), net_peer.c (the core's calls on peers)
+ * and link.c (reliability).
  */
 #ifndef UVQQ_LINK_H
 #define UVQQ_LINK_H
@@ -164,6 +165,15 @@ void	 net_emit_id(struct net *, struct link *, enum ev_kind, uint64_t,
 void	 link_set_state(struct link *, enum peer_kind, enum peer_state);
 void	 net_probe_expired(struct link *);
 void	 net_wake(struct net *);
+/* The link table, for net_peer.c's add, forget and lookups. */
+struct link	*link_find(struct net *, const struct sockaddr *);
+struct link	*link_new(struct net *, const struct sockaddr *, enum peer_kind,
+		     enum peer_state);
+void	 link_destroy(struct link *);
+/* HELLO (a probe, or a new nick) or WELCOME to one peer. */
+void	 net_send_hello(struct net *, struct link *, enum frame_type);
+/* Bare text to a plain peer, cut into PROTO_PLAIN_CHUNK datagrams. */
+void	 net_send_plain(struct net *, struct link *, const char *, size_t);
 
 /* link.c */
 void	 link_init_stream(struct link *);

@@ -1,9 +1,9 @@
 /*
  * curses.c: the full-screen front end: the terminal, the libuv handles
  * that feed it (keys through a uv_poll on stdin, SIGWINCH through a
- * uv_signal, one redraw per loop turn in a uv_prepare), what each event
- * does to the model and what each key does. Text, conversations, the
- * input line and drawing live in curses_{text,win,input,draw}.c.
+ * uv_signal, one redraw per loop turn in a uv_prepare) and what each key
+ * does. Text, conversations, the input line, drawing and what each event
+ * does to the model live in curses_{text,win,input,draw,event}.c.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <locale.h>
@@ -20,7 +20,7 @@
 #include <curses.h>
 
 #include "src/cmd.h"
-#include "ui/curses_draw.h"
+#include "ui/curses_int.h"
 #include "ui/ui.h"
 
 #define ESC_DELAY_MS	25	/* a lone Esc: how long to wait for more */
@@ -29,51 +29,6 @@
 
 #define PASTE_ON	"\033[?2004h"
 #define PASTE_OFF	"\033[?2004l"
-
-/* Tags on our EV_INPUT lines; the core stamps them on the answers. */
-#define TAG_TYPED	1	/* what the person typed */
-#define TAG_SWITCH	2	/* our own /peer when switching windows */
-#define TAG_OLDER	3	/* our EV_LOAD_OLDER requests */
-
-#define OLDER_LINES	100	/* asked for at a time */
-
-enum esc_state {
-	ESC_NONE,
-	ESC_SEEN,	/* Esc: the next key is Alt-key */
-	ESC_CSI,	/* Esc [: a sequence curses did not know */
-};
-
-struct cui {
-	uv_loop_t		*loop;
-	struct evq		*evq;
-	struct cd_model		 m;
-	struct cd		*draw;
-	SCREEN			*screen;
-	WINDOW			*keys;		/* a pad: reading never draws */
-
-	uv_poll_t		 poll;
-	uv_signal_t		 winch;
-	uv_prepare_t		 redraw;
-	uv_timer_t		 frame;		/* the next frame, when capped */
-	uint64_t		 last_draw;	/* ms */
-	int			 handles;	/* they were initialised */
-
-	int			 dirty;		/* redraw before sleeping */
-	int			 stopped;
-	int			 eof;
-	int			 empty_reads;
-	int			 mouse;		/* wheel reports are on */
-	int			 bell;		/* /set bell: ring for messages */
-	uint64_t		 older_asked;	/* EV_LOAD_OLDER requests sent */
-
-	enum esc_state		 esc;
-	char			 csi[16];
-	size_t			 csilen;
-	int			 pasting;	/* inside a bracketed paste */
-
-	int			 word_left[2];	/* Ctrl-Left, Alt-Left codes */
-	int			 word_right[2];
-};
 
 /*
  * What puts the terminal back when the program ends some other way than
@@ -176,8 +131,8 @@ post_eof(struct cui *c)
 }
 
 /* A line of our own in a conversation (status: the status window). */
-static void
-say(struct cui *c, struct cw_conv *conv, enum cw_kind kind, const char *s)
+void
+cui_say(struct cui *c, struct cw_conv *conv, enum cw_kind kind, const char *s)
 {
 	cw_add(conv != NULL ? conv : c->m.convs.status, kind, NULL, s, 0);
 	c->dirty = 1;
@@ -190,8 +145,8 @@ say(struct cui *c, struct cw_conv *conv, enum cw_kind kind, const char *s)
  * back as history messages and an "N older" line, tagged TAG_OLDER, in
  * the order asked (see older_answer).
  */
-static void
-maybe_load_older(struct cui *c, struct cw_conv *conv)
+void
+cui_load_older(struct cui *c, struct cw_conv *conv)
 {
 	struct event	*ev;
 	int		 cols, rows;
@@ -212,15 +167,15 @@ maybe_load_older(struct cui *c, struct cw_conv *conv)
 		conv->loading = 0;
 }
 
-static void
-show(struct cui *c, struct cw_conv *conv)
+void
+cui_show(struct cui *c, struct cw_conv *conv)
 {
 	if (conv == NULL)
 		return;
 	c->m.shown = conv;
 	conv->unread = 0;
 	c->dirty = 1;
-	maybe_load_older(c, conv);
+	cui_load_older(c, conv);
 }
 
 /* Make the core's current peer the one shown, so text goes there. */
@@ -240,7 +195,7 @@ switch_to(struct cui *c, struct cw_conv *conv)
 {
 	if (conv == NULL || conv == c->m.shown)
 		return;
-	show(c, conv);
+	cui_show(c, conv);
 	if (strcmp(c->m.current, conv->addr) != 0)
 		make_current(c, conv);
 }
@@ -264,7 +219,7 @@ scroll_pane(struct cui *c, int delta)
 	if (cols > 0)
 		cw_scroll(c->m.shown, delta, cols, rows);
 	if (delta > 0)
-		maybe_load_older(c, c->m.shown);
+		cui_load_older(c, c->m.shown);
 	c->dirty = 1;
 }
 
@@ -287,7 +242,7 @@ enter(struct cui *c)
 		return;
 	if (line[0] != '/' || line[1] == '/') {
 		if (shown == c->m.convs.status) {
-			say(c, shown, CW_ERROR, "status window: switch to a "
+			cui_say(c, shown, CW_ERROR, "status window: switch to a "
 			    "conversation with Alt-1..9 or use /msg");
 			free(line);
 			return;
@@ -350,7 +305,7 @@ toggle_mouse(struct cui *c)
 {
 	c->mouse = !c->mouse;
 	mousemask(c->mouse ? BUTTON4_PRESSED | BUTTON5_PRESSED : 0, NULL);
-	say(c, c->m.shown, CW_INFO, c->mouse ? "mouse wheel on (Alt-M: off, "
+	cui_say(c, c->m.shown, CW_INFO, c->mouse ? "mouse wheel on (Alt-M: off, "
 	    "so the terminal can select text)" : "mouse wheel off (Alt-M: "
 	    "on)");
 }
@@ -748,232 +703,14 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 		return r;
 	}
 
-	say(c, NULL, CW_INFO, "welcome to uvqq: /peer ADDR starts a "
+	cui_say(c, NULL, CW_INFO, "welcome to uvqq: /peer ADDR starts a "
 	    "conversation; Alt-1..9 or Ctrl-N/Ctrl-P switch (Alt-0: this "
 	    "status window); PgUp/PgDn scroll; Tab completes; /help lists "
 	    "the commands; Ctrl-C quits");
 	if (MB_CUR_MAX == 1)
-		say(c, NULL, CW_ERROR, "the locale is not UTF-8: set LANG "
+		cui_say(c, NULL, CW_ERROR, "the locale is not UTF-8: set LANG "
 		    "(e.g. C.UTF-8) to see and type Chinese or emoji");
 	return 0;
-}
-
-/* Info lines answering our own switches go to the status window. */
-static struct cw_conv *
-info_target(struct cui *c, const struct event *ev)
-{
-	return ev->tag == TAG_SWITCH || ev->tag == TAG_OLDER ?
-	    c->m.convs.status : c->m.shown;
-}
-
-/*
- * A history message is an old line, never news: no unread count, no
- * bell. Replayed at start (no tag), it goes into its conversation. An
- * answer to our EV_LOAD_OLDER waits for the end of the answer; one to a
- * typed /history or /search is a copy shown where it was asked, dimmed,
- * which no delivery report changes.
- */
-static void
-history_message(struct cui *c, const struct event *ev)
-{
-	struct cw_conv	*conv;
-	struct cw_line	*l;
-
-	if (ev->tag == 0) {
-		cw_add_replayed(&c->m.convs, ev);
-		return;
-	}
-	if ((l = cw_stored_line(ev)) == NULL)
-		return;
-	if (ev->tag == TAG_OLDER) {
-		if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
-		    conv->loading == 0 || cw_older_hold(conv, l) != 0)
-			cw_line_free(l);
-		return;
-	}
-	l->rowid = 0;
-	l->id = 0;
-	l->copy = 1;
-	if (cw_append(info_target(c, ev), l) != 0)
-		cw_line_free(l);
-}
-
-/*
- * "N older" ends the answer to the oldest request still out (the core
- * answers in order). Fewer than asked: the history has no more.
- */
-static void
-older_answer(struct cui *c, const char *text)
-{
-	struct cw_conv	*oldest;
-	unsigned long	 n;
-
-	if ((oldest = cw_oldest_loading(&c->m.convs)) == NULL)
-		return;
-	n = text != NULL ? strtoul(text, NULL, 10) : 0;
-	if (cw_older_finish(oldest, n >= OLDER_LINES) > 0)
-		maybe_load_older(c, oldest);
-}
-
-static void
-set_option(struct cui *c, const char *name, const char *value)
-{
-	unsigned long	 n;
-	char		*end;
-
-	if (name == NULL || value == NULL)
-		return;
-	if (strcmp(name, "bell") == 0)
-		c->bell = strcmp(value, "on") == 0;
-	else if (strcmp(name, "timestamp") == 0) {
-		if (cw_set_stamp(&c->m.convs, value) != 0)
-			say(c, NULL, CW_ERROR, "timestamp format too long");
-	} else if (strcmp(name, "scrollback") == 0) {
-		n = strtoul(value, &end, 10);
-		if (*value != '\0' && *end == '\0')
-			cw_set_bound(&c->m.convs, n);
-	}
-}
-
-static void
-message(struct cui *c, const struct event *ev)
-{
-	struct cw_conv	*conv;
-	struct cw_line	*l;
-
-	if (ev->history) {
-		history_message(c, ev);
-		return;
-	}
-	if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
-		return;
-	cw_set_str(&conv->name, ev->name);
-	if ((l = cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id)) != NULL)
-		l->rowid = ev->rowid;
-	if (conv != c->m.shown) {
-		conv->unread++;
-		if (c->bell)
-			beep();
-	}
-}
-
-/* Delivered, given up for good, or kept to send when they are back. */
-static void
-delivery(struct cui *c, const struct event *ev)
-{
-	struct cw_conv	*conv;
-	struct cw_line	*l;
-	const char	*why = ev->text != NULL ? ev->text : "gave up";
-	char		*msg;
-	int		 r;
-
-	if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
-	    (l = cw_find_id(conv, ev->id)) == NULL)
-		return;
-	if (ev->kind == EV_DELIVERED) {
-		l->state = CW_DELIVERED;
-		return;
-	}
-	l->state = ev->queued ? CW_PARKED : CW_FAILED;
-	if (ev->queued)
-		r = asprintf(&msg, "not delivered yet: %s; it goes when %s is "
-		    "back", why, cw_label(conv));
-	else
-		r = asprintf(&msg, "not delivered: %s", why);
-	if (r >= 0) {
-		say(c, conv, CW_ERROR, msg);
-		free(msg);
-	}
-}
-
-static void
-curses_on_event(struct ui *ui, const struct event *ev)
-{
-	struct cui	*c = ui->data;
-	struct cw_conv	*conv;
-	struct cw_line	*l;
-	int		 was_dirty;
-
-	if (c->stopped || c->m.shown == NULL)
-		return;
-	was_dirty = c->dirty;
-	c->dirty = 1;
-	switch (ev->kind) {
-	case EV_READY:
-		snprintf(c->m.local, sizeof c->m.local, "%s", ev->peer);
-		/* FALLTHROUGH */
-	case EV_NICK:
-		if (ev->nick != NULL)
-			snprintf(c->m.nick, sizeof c->m.nick, "%s", ev->nick);
-		break;
-	case EV_PEER:
-		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
-			break;
-		conv->known = 1;
-		conv->state = ev->state;
-		conv->kind = ev->peer_kind;
-		if (ev->peer_kind == PEER_UVQQ)
-			cw_set_str(&conv->nick, ev->nick);
-		cw_set_str(&conv->name, ev->name);
-		if (ev->peer_kind == PEER_PLAIN)
-			cw_mark_unacked(conv);
-		break;
-	case EV_CLOSED:
-		/*
-		 * The core forgot the peer; the conversation stays, with its
-		 * failed marks, until typing in it adds the peer back.
-		 */
-		if ((conv = cw_find(&c->m.convs, ev->peer)) != NULL) {
-			conv->known = 0;
-			conv->state = PEER_OFFLINE;
-		}
-		break;
-	case EV_MESSAGE:
-		message(c, ev);
-		break;
-	case EV_SENT:
-		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
-			break;
-		cw_set_str(&conv->name, ev->name);
-		l = cw_add(conv, CW_OWN, ev->nick != NULL ? ev->nick :
-		    c->m.nick, ev->text, ev->id);
-		if (l != NULL) {
-			l->rowid = ev->rowid;
-			if (ev->peer_kind == PEER_PLAIN)
-				l->state = CW_UNACKED;
-		}
-		break;
-	case EV_DELIVERED:
-	case EV_FAILED:
-		delivery(c, ev);
-		break;
-	case EV_CURRENT:
-		snprintf(c->m.current, sizeof c->m.current, "%s", ev->peer);
-		/* A /peer typed by hand (or on the command line): go there. */
-		if (ev->tag != TAG_SWITCH && ev->peer[0] != '\0' &&
-		    (conv = cw_get(&c->m.convs, ev->peer)) != NULL) {
-			cw_set_str(&conv->name, ev->name);
-			show(c, conv);
-		}
-		break;
-	case EV_OPTION:
-		set_option(c, ev->name, ev->text);
-		break;
-	case EV_INFO:
-		if (ev->tag == TAG_OLDER) {
-			older_answer(c, ev->text);
-			break;
-		}
-		/* FALLTHROUGH */
-	case EV_ERROR:
-		conv = info_target(c, ev);
-		say(c, conv, ev->kind == EV_INFO ? CW_INFO : CW_ERROR,
-		    ev->text != NULL ? ev->text : "");
-		break;
-	default:
-		c->dirty = was_dirty;	/* nothing on screen changes */
-		break;
-	}
 }
 
 static void

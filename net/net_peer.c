@@ -1,0 +1,196 @@
+/*
+ * net_peer.c: what the core asks of net/ about peers: add, restore and
+ * forget them, send to them, confirm what they sent, and read the counters.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/link.h"
+
+const char *
+net_local_addr(const struct net *n)
+{
+	return n->local;
+}
+
+uint64_t
+net_session_id(const struct net *n)
+{
+	return n->sid;
+}
+
+int
+net_peer_add(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) != NULL) {
+		l->known = 1;
+		return 0;
+	}
+	if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
+		return UV_ENOMEM;
+	l->known = 1;
+	l->probe_deadline = uv_now(n->loop) + n->probe_ms;
+	net_send_hello(n, l, FRAME_HELLO);
+	link_arm_timer(l);
+	return 0;
+}
+
+int
+net_peer_restore(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) != NULL)
+		return 0;
+	if ((l = link_new(n, sa, PEER_UVQQ, PEER_OFFLINE)) == NULL)
+		return UV_ENOMEM;
+	l->known = 1;
+	net_send_hello(n, l, FRAME_HELLO);
+	return 0;
+}
+
+int
+net_peer_forget(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) == NULL)
+		return UV_ENOENT;
+	link_fail_all(l, "closed");
+	uv_timer_stop(&l->timer);
+	link_destroy(l);
+	return 0;
+}
+
+int
+net_send(struct net *n, const struct sockaddr *sa, uint64_t id,
+    const char *text, size_t len)
+{
+	struct pending	*p;
+	struct link	*l;
+	int		 r;
+
+	if (len > PROTO_MAX_TEXT)
+		return UV_EMSGSIZE;
+	if ((l = link_find(n, sa)) == NULL) {
+		if ((r = net_peer_add(n, sa)) != 0)
+			return r;
+		l = link_find(n, sa);
+	}
+	if (l->kind == PEER_PLAIN) {
+		net_send_plain(n, l, text, len);
+		return 0;
+	}
+	if (l->state != PEER_PROBING) {
+		if ((r = link_queue(l, id, text, len)) != 0)
+			return r;
+		link_pump_later(l);
+		return 0;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL ||
+	    (p->text = malloc(len + 1)) == NULL) {
+		free(p);
+		return UV_ENOMEM;
+	}
+	memcpy(p->text, text, len);
+	p->len = len;
+	p->id = id;
+	*l->pend_tail = p;
+	l->pend_tail = &p->next;
+	return 0;
+}
+
+void
+net_confirm(struct net *n)
+{
+	struct link	*l;
+
+	while ((l = n->confirm_list) != NULL) {
+		n->confirm_list = l->confirm_next;
+		l->confirm_due = 0;
+		if (l->rx_ackable < l->rx_complete) {
+			l->rx_ackable = l->rx_complete;
+			link_send_ack(l);
+		}
+	}
+}
+
+int
+net_set_nick(struct net *n, const char *nick)
+{
+	struct link	*l;
+
+	if (strlen(nick) > PROTO_NICK_MAX)
+		return UV_EINVAL;
+	snprintf(n->nick, sizeof n->nick, "%s", nick);
+	for (l = n->links; l != NULL; l = l->next) {
+		if (l->kind == PEER_UVQQ && l->rsid != 0)
+			net_send_hello(n, l, FRAME_HELLO);
+	}
+	return 0;
+}
+
+size_t
+net_outstanding(const struct net *n)
+{
+	const struct link	*l;
+	const struct pending	*p;
+	size_t			 count = 0;
+
+	for (l = n->links; l != NULL; l = l->next) {
+		count += l->tx_messages;
+		for (p = l->pend_head; p != NULL; p = p->next)
+			count++;
+	}
+	return count;
+}
+
+void
+net_fail_all(struct net *n, const char *reason)
+{
+	struct link	*l;
+
+	for (l = n->links; l != NULL; l = l->next)
+		link_fail_all(l, reason);
+}
+
+void
+net_get_stats(const struct net *n, struct net_stats *st)
+{
+	*st = n->stats;
+}
+
+int
+net_peer_get_stats(struct net *n, const struct sockaddr *sa,
+    struct net_peer_stats *st)
+{
+	struct link		*l;
+	const struct pending	*p;
+
+	if ((l = link_find(n, sa)) == NULL)
+		return UV_ENOENT;
+	memset(st, 0, sizeof *st);
+	st->datagrams_in = l->datagrams_in;
+	st->flooded = l->flooded;
+	st->outstanding = l->tx_messages;
+	for (p = l->pend_head; p != NULL; p = p->next)
+		st->outstanding++;
+	st->srtt = l->srtt;
+	st->rto = l->rto;
+	return 0;
+}
+
+void
+net_set_known_only(struct net *n, int on)
+{
+	n->known_only = on;
+}
+
+void
+net_set_rate_limit(struct net *n, unsigned per_second)
+{
+	n->rate_limit = per_second;
+}

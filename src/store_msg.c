@@ -1,0 +1,395 @@
+/*
+ * store_msg.c: messages in the store. Ours and theirs are rows of one
+ * table; ids are given out here and reserved on disk ahead of use, rows
+ * wait in a batch of sixteen, deliveries in runs of ids, until anything
+ * reads or the transaction commits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "src/store.h"
+#include "src/store_int.h"
+#include "src/utf8.h"
+
+static void
+bind_row(sqlite3_stmt *st, int base, const struct batch_row *row)
+{
+	sqlite3_bind_int64(st, base + 1, row->id);
+	store_bind_text(st, base + 2, row->peer);
+	sqlite3_bind_int64(st, base + 3, row->time);
+	sqlite3_bind_int(st, base + 4, row->outgoing);
+	store_bind_text(st, base + 5, row->nick);
+	store_bind_text(st, base + 6, row->text);
+	sqlite3_bind_int(st, base + 7, row->state);
+}
+
+/* Insert the rows waiting in the batch: sixteen in one statement. */
+static int
+batch_flush(struct store *s)
+{
+	sqlite3_stmt	*st;
+	int		 i, r = 0;
+
+	if (s->nbatch == STORE_BATCH) {
+		st = s->st[ST_ADD_ROWS];
+		for (i = 0; i < STORE_BATCH; i++)
+			bind_row(st, i * ADD_PARAMS, &s->batch[i]);
+		r = store_run(s, st);
+	} else {
+		st = s->st[ST_ADD_ROW];
+		for (i = 0; i < s->nbatch && r == 0; i++) {
+			bind_row(st, 0, &s->batch[i]);
+			r = store_run(s, st);
+		}
+	}
+	for (i = 0; i < s->nbatch; i++)
+		free(s->batch[i].strings);
+	s->nbatch = 0;
+	return r;
+}
+
+/*
+ * Rows wait in a batch of sixteen, inserted with one statement (a third
+ * of the cost of one each), and are in the table before anything reads
+ * or changes it and at the commit. Their ids are given out at once.
+ */
+static int
+batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
+    const char *text, int outgoing, int state)
+{
+	struct batch_row	*row;
+	size_t			 np = strlen(peer) + 1, nt = strlen(text) + 1;
+	size_t			 nn = nick != NULL ? strlen(nick) + 1 : 0;
+	int			 r;
+
+	if (s->nbatch == STORE_BATCH && (r = batch_flush(s)) != 0)
+		return r;
+	row = &s->batch[s->nbatch];
+	if ((row->strings = malloc(np + nn + nt)) == NULL)
+		return UV_ENOMEM;
+	row->peer = memcpy(row->strings, peer, np);
+	row->text = memcpy(row->strings + np, text, nt);
+	row->nick = nick != NULL ? memcpy(row->strings + np + nt, nick, nn) :
+	    NULL;
+	row->id = id;
+	row->time = store_now_ms();
+	row->outgoing = outgoing;
+	row->state = state;
+	s->nbatch++;
+	return 0;
+}
+
+/*
+ * Ids go on the wire before their rows are committed (a peer
+ * deduplicates on them), so they are reserved on disk a block at a time:
+ * after a crash the next run starts past every id that may have been
+ * used. Committing what is open first keeps the reservation on its own.
+ */
+int
+store_reserve_ids(struct store *s)
+{
+	sqlite3_stmt	*st = s->st[ST_RESERVE_IDS];
+	int		 was_in_tx = s->in_tx, r;
+
+	if (was_in_tx && (r = store_commit(s)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, s->next_id + STORE_ID_BLOCK);
+	if ((r = store_run(s, st)) != 0)
+		return r;
+	s->ids_upto = s->next_id + STORE_ID_BLOCK;
+	return was_in_tx ? store_begin(s) : 0;
+}
+
+static int
+take_id(struct store *s, int64_t *id)
+{
+	int	 r;
+
+	if (s->next_id >= s->ids_upto && (r = store_reserve_ids(s)) != 0)
+		return r;
+	*id = s->last_row = s->next_id++;
+	return 0;
+}
+
+/* Write out the rows and deliveries held back. */
+int
+store_settle(struct store *s)
+{
+	sqlite3_stmt	*st = s->st[ST_DELIVERED];
+	int		 i, r;
+
+	if ((r = batch_flush(s)) != 0)
+		return r;
+	for (i = 0; i < s->ndelivered && r == 0; i++) {
+		sqlite3_bind_int64(st, 1, s->delivered[i].lo);
+		sqlite3_bind_int64(st, 2, s->delivered[i].hi);
+		r = store_run(s, st);
+	}
+	s->ndelivered = 0;
+	return r;
+}
+
+/*
+ * Make up to max_rows more rows searchable. Indexing trigrams is most of
+ * the cost of storing a message, so it is not done as messages arrive but
+ * in batches when uvqq is otherwise quiet, and before a search.
+ */
+int
+store_index_some(struct store *s, int max_rows)
+{
+	sqlite3_stmt	*st = s->st[ST_INDEX];
+	int64_t		 upto;
+	int		 r;
+
+	if (s->fts_upto >= s->last_row)
+		return 0;
+	upto = s->last_row - s->fts_upto > max_rows ?
+	    s->fts_upto + max_rows : s->last_row;
+	if ((r = store_begin(s)) != 0 || (r = store_settle(s)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, s->fts_upto);
+	sqlite3_bind_int64(st, 2, upto);
+	if ((r = store_run(s, st)) != 0)
+		return r;
+	st = s->st[ST_INDEX_MARK];
+	sqlite3_bind_int64(st, 1, upto);
+	if ((r = store_run(s, st)) != 0)
+		return r;
+	s->fts_upto = upto;
+	return 0;
+}
+
+int
+store_unindexed(const struct store *s)
+{
+	return s->fts_upto < s->last_row;
+}
+
+/*
+ * Row id is handed to net (state 0): remember the lowest such id of the
+ * run, so that after a crash store_park_queued finds them by id range
+ * rather than through an index that every message would pay for.
+ */
+static int
+mark_queued(struct store *s, int64_t id)
+{
+	sqlite3_stmt	*st = s->st[ST_QUEUED_FROM];
+
+	if (id >= s->queued_from)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_run(s, st) != 0)
+		return store_sql_error();
+	s->queued_from = id;
+	return 0;
+}
+
+int
+store_add_out(struct store *s, const char *peer, const char *nick,
+    const char *text, int state, int64_t *id)
+{
+	int	 r;
+
+	if ((r = store_begin(s)) != 0 || (r = take_id(s, id)) != 0 ||
+	    (r = batch_add(s, *id, peer, nick, text, 1, state)) != 0)
+		return r;
+	return state == MSG_QUEUED ? mark_queued(s, *id) : 0;
+}
+
+int
+store_add_in(struct store *s, const char *peer, const char *nick,
+    const char *text, uint64_t uid, uint64_t msgid, int *duplicate,
+    int64_t *rowid)
+{
+	sqlite3_stmt	*st = s->st[ST_ADD_IN];
+	int64_t		 id;
+	int		 r;
+
+	*duplicate = 0;
+	*rowid = 0;
+	if ((r = store_begin(s)) != 0 || (r = take_id(s, &id)) != 0)
+		return r;
+	/* Plain peers have no ids: every line of theirs is new. */
+	if (uid == 0) {
+		if ((r = batch_add(s, id, peer, nick, text, 0,
+		    MSG_RECEIVED)) != 0)
+			return r;
+		*rowid = id;
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, peer);
+	sqlite3_bind_int64(st, 3, store_now_ms());
+	store_bind_text(st, 4, nick);
+	store_bind_text(st, 5, text);
+	sqlite3_bind_int64(st, 6, (int64_t)uid);
+	sqlite3_bind_int64(st, 7, (int64_t)msgid);
+	if ((r = store_run(s, st)) != 0)
+		return r;
+	if ((*duplicate = sqlite3_changes(s->db) == 0))
+		return 0;	/* its id stays unused: ids need not be dense */
+	*rowid = id;
+	return 0;
+}
+
+int
+store_set_state(struct store *s, int64_t id, int state)
+{
+	sqlite3_stmt	*st = s->st[ST_SET_STATE];
+	int		 r, n;
+
+	if ((r = store_begin(s)) != 0)
+		return r;
+	/* Deliveries wait for the commit in runs of consecutive ids (a
+	 * burst is acknowledged in order): one UPDATE a run. */
+	if (state == MSG_DELIVERED) {
+		n = s->ndelivered;
+		if (n > 0 && id == s->delivered[n - 1].hi + 1) {
+			s->delivered[n - 1].hi = id;
+			return 0;
+		}
+		if (n == STORE_DELIVERED_RUNS && (r = store_settle(s)) != 0)
+			return r;
+		n = s->ndelivered++;
+		s->delivered[n].lo = s->delivered[n].hi = id;
+		return 0;
+	}
+	if ((r = store_settle(s)) != 0)
+		return r;
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int64(st, 2, id);
+	if ((r = store_run(s, st)) != 0)
+		return r;
+	return state == MSG_QUEUED ? mark_queued(s, id) : 0;
+}
+
+int
+store_park_queued(struct store *s)
+{
+	if (sqlite3_exec(s->db, "BEGIN; UPDATE messages SET state = 2"
+	    " WHERE id >= (SELECT value FROM meta WHERE key = 'queued_from')"
+	    " AND state = 0; DELETE FROM meta WHERE key = 'queued_from';"
+	    " COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return store_sql_error();
+	}
+	return 0;
+}
+
+/* Run a query bound by the caller and hand each row to cb. */
+static int
+each_row(struct store *s, sqlite3_stmt *st, store_row_cb cb, void *arg)
+{
+	struct store_row	 row;
+	int			 r;
+
+	if ((r = store_settle(s)) != 0) {
+		sqlite3_clear_bindings(st);
+		return r;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		row.rowid = sqlite3_column_int64(st, 0);
+		row.time = sqlite3_column_int64(st, 1);
+		row.peer = (const char *)sqlite3_column_text(st, 2);
+		row.nick = (const char *)sqlite3_column_text(st, 3);
+		row.text = (const char *)sqlite3_column_text(st, 4);
+		row.outgoing = sqlite3_column_int(st, 5);
+		row.state = sqlite3_column_int(st, 6);
+		row.msgid = row.outgoing ? (uint64_t)row.rowid :
+		    (uint64_t)sqlite3_column_int64(st, 7);
+		if (row.peer == NULL || row.text == NULL)
+			continue;
+		cb(arg, &row);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return r == SQLITE_DONE ? 0 : store_sql_error();
+}
+
+int
+store_parked(struct store *s, const char *peer, store_row_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = s->st[ST_PARKED];
+
+	store_bind_text(st, 1, peer);
+	return each_row(s, st, cb, arg);
+}
+
+int
+store_count_parked(struct store *s, const char *peer)
+{
+	sqlite3_stmt	*st = s->st[ST_COUNT_PARKED];
+	int		 n = 0;
+
+	if (store_settle(s) != 0)
+		return 0;
+	store_bind_text(st, 1, peer);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+int
+store_history(struct store *s, const char *peer, int64_t before, int limit,
+    store_row_cb cb, void *arg)
+{
+	sqlite3_stmt	*st = s->st[ST_HISTORY];
+
+	store_bind_text(st, 1, peer);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(st, 3, limit);
+	return each_row(s, st, cb, arg);
+}
+
+int
+store_search(struct store *s, const char *text, int limit, store_row_cb cb,
+    void *arg)
+{
+	sqlite3_stmt	*st;
+	const char	*p;
+	char		*phrase, *q;
+	size_t		 chars = 0, n;
+	uint32_t	 cp;
+	int		 r;
+
+	for (p = text; *p != '\0'; p += n, chars++) {
+		if ((n = utf8_decode(p, strlen(p), &cp)) == 0)
+			return UV_EINVAL;
+	}
+	/* Everything stored so far is searched, however recent. */
+	while (store_unindexed(s)) {
+		if ((r = store_index_some(s, 10000)) != 0)
+			return r;
+	}
+	if ((r = store_commit(s)) != 0)
+		return r;
+	if (chars < 3) {
+		st = s->st[ST_SEARCH_SCAN];
+		store_bind_text(st, 1, text);
+		sqlite3_bind_int(st, 2, limit);
+		return each_row(s, st, cb, arg);
+	}
+	/* One FTS5 phrase: "..." with every " doubled. */
+	if ((phrase = malloc(strlen(text) * 2 + 3)) == NULL)
+		return UV_ENOMEM;
+	q = phrase;
+	*q++ = '"';
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '"')
+			*q++ = '"';
+		*q++ = *p;
+	}
+	*q++ = '"';
+	*q = '\0';
+	st = s->st[ST_SEARCH_FTS];
+	sqlite3_bind_text(st, 1, phrase, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, limit);
+	r = each_row(s, st, cb, arg);
+	free(phrase);
+	return r;
+}

@@ -1,0 +1,228 @@
+/* curses_event.c: what each event from the core does to the model. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "ui/curses_int.h"
+#include "ui/ui.h"
+
+/* Info lines answering our own switches go to the status window. */
+static struct cw_conv *
+info_target(struct cui *c, const struct event *ev)
+{
+	return ev->tag == TAG_SWITCH || ev->tag == TAG_OLDER ?
+	    c->m.convs.status : c->m.shown;
+}
+
+/*
+ * A history message is an old line, never news: no unread count, no
+ * bell. Replayed at start (no tag), it goes into its conversation. An
+ * answer to our EV_LOAD_OLDER waits for the end of the answer; one to a
+ * typed /history or /search is a copy shown where it was asked, dimmed,
+ * which no delivery report changes.
+ */
+static void
+history_message(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+
+	if (ev->tag == 0) {
+		cw_add_replayed(&c->m.convs, ev);
+		return;
+	}
+	if ((l = cw_stored_line(ev)) == NULL)
+		return;
+	if (ev->tag == TAG_OLDER) {
+		if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
+		    conv->loading == 0 || cw_older_hold(conv, l) != 0)
+			cw_line_free(l);
+		return;
+	}
+	l->rowid = 0;
+	l->id = 0;
+	l->copy = 1;
+	if (cw_append(info_target(c, ev), l) != 0)
+		cw_line_free(l);
+}
+
+/*
+ * "N older" ends the answer to the oldest request still out (the core
+ * answers in order). Fewer than asked: the history has no more.
+ */
+static void
+older_answer(struct cui *c, const char *text)
+{
+	struct cw_conv	*oldest;
+	unsigned long	 n;
+
+	if ((oldest = cw_oldest_loading(&c->m.convs)) == NULL)
+		return;
+	n = text != NULL ? strtoul(text, NULL, 10) : 0;
+	if (cw_older_finish(oldest, n >= OLDER_LINES) > 0)
+		cui_load_older(c, oldest);
+}
+
+static void
+set_option(struct cui *c, const char *name, const char *value)
+{
+	unsigned long	 n;
+	char		*end;
+
+	if (name == NULL || value == NULL)
+		return;
+	if (strcmp(name, "bell") == 0)
+		c->bell = strcmp(value, "on") == 0;
+	else if (strcmp(name, "timestamp") == 0) {
+		if (cw_set_stamp(&c->m.convs, value) != 0)
+			cui_say(c, NULL, CW_ERROR, "timestamp format too long");
+	} else if (strcmp(name, "scrollback") == 0) {
+		n = strtoul(value, &end, 10);
+		if (*value != '\0' && *end == '\0')
+			cw_set_bound(&c->m.convs, n);
+	}
+}
+
+static void
+message(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+
+	if (ev->history) {
+		history_message(c, ev);
+		return;
+	}
+	if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
+		return;
+	cw_set_str(&conv->name, ev->name);
+	if ((l = cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id)) != NULL)
+		l->rowid = ev->rowid;
+	if (conv != c->m.shown) {
+		conv->unread++;
+		if (c->bell)
+			beep();
+	}
+}
+
+/* Delivered, given up for good, or kept to send when they are back. */
+static void
+delivery(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+	const char	*why = ev->text != NULL ? ev->text : "gave up";
+	char		*msg;
+	int		 r;
+
+	if ((conv = cw_find(&c->m.convs, ev->peer)) == NULL ||
+	    (l = cw_find_id(conv, ev->id)) == NULL)
+		return;
+	if (ev->kind == EV_DELIVERED) {
+		l->state = CW_DELIVERED;
+		return;
+	}
+	l->state = ev->queued ? CW_PARKED : CW_FAILED;
+	if (ev->queued)
+		r = asprintf(&msg, "not delivered yet: %s; it goes when %s is "
+		    "back", why, cw_label(conv));
+	else
+		r = asprintf(&msg, "not delivered: %s", why);
+	if (r >= 0) {
+		cui_say(c, conv, CW_ERROR, msg);
+		free(msg);
+	}
+}
+
+void
+curses_on_event(struct ui *ui, const struct event *ev)
+{
+	struct cui	*c = ui->data;
+	struct cw_conv	*conv;
+	struct cw_line	*l;
+	int		 was_dirty;
+
+	if (c->stopped || c->m.shown == NULL)
+		return;
+	was_dirty = c->dirty;
+	c->dirty = 1;
+	switch (ev->kind) {
+	case EV_READY:
+		snprintf(c->m.local, sizeof c->m.local, "%s", ev->peer);
+		/* FALLTHROUGH */
+	case EV_NICK:
+		if (ev->nick != NULL)
+			snprintf(c->m.nick, sizeof c->m.nick, "%s", ev->nick);
+		break;
+	case EV_PEER:
+		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
+			break;
+		conv->known = 1;
+		conv->state = ev->state;
+		conv->kind = ev->peer_kind;
+		if (ev->peer_kind == PEER_UVQQ)
+			cw_set_str(&conv->nick, ev->nick);
+		cw_set_str(&conv->name, ev->name);
+		if (ev->peer_kind == PEER_PLAIN)
+			cw_mark_unacked(conv);
+		break;
+	case EV_CLOSED:
+		/*
+		 * The core forgot the peer; the conversation stays, with its
+		 * failed marks, until typing in it adds the peer back.
+		 */
+		if ((conv = cw_find(&c->m.convs, ev->peer)) != NULL) {
+			conv->known = 0;
+			conv->state = PEER_OFFLINE;
+		}
+		break;
+	case EV_MESSAGE:
+		message(c, ev);
+		break;
+	case EV_SENT:
+		if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
+			break;
+		cw_set_str(&conv->name, ev->name);
+		l = cw_add(conv, CW_OWN, ev->nick != NULL ? ev->nick :
+		    c->m.nick, ev->text, ev->id);
+		if (l != NULL) {
+			l->rowid = ev->rowid;
+			if (ev->peer_kind == PEER_PLAIN)
+				l->state = CW_UNACKED;
+		}
+		break;
+	case EV_DELIVERED:
+	case EV_FAILED:
+		delivery(c, ev);
+		break;
+	case EV_CURRENT:
+		snprintf(c->m.current, sizeof c->m.current, "%s", ev->peer);
+		/* A /peer typed by hand (or on the command line): go there. */
+		if (ev->tag != TAG_SWITCH && ev->peer[0] != '\0' &&
+		    (conv = cw_get(&c->m.convs, ev->peer)) != NULL) {
+			cw_set_str(&conv->name, ev->name);
+			cui_show(c, conv);
+		}
+		break;
+	case EV_OPTION:
+		set_option(c, ev->name, ev->text);
+		break;
+	case EV_INFO:
+		if (ev->tag == TAG_OLDER) {
+			older_answer(c, ev->text);
+			break;
+		}
+		/* FALLTHROUGH */
+	case EV_ERROR:
+		conv = info_target(c, ev);
+		cui_say(c, conv, ev->kind == EV_INFO ? CW_INFO : CW_ERROR,
+		    ev->text != NULL ? ev->text : "");
+		break;
+	default:
+		c->dirty = was_dirty;	/* nothing on screen changes */
+		break;
+	}
+}
