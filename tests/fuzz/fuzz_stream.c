@@ -198,7 +198,7 @@ check_tx(struct harness *h)
 {
 	struct link	*l = h->link;
 	struct segment	*s;
-	size_t		 messages = 0, inflight = 0;
+	size_t		 messages = 0, inflight = 0, inflight_bytes = 0;
 	int		 sent = 1;
 
 	for (s = l->tx_head; s != NULL; s = s->next) {
@@ -206,8 +206,10 @@ check_tx(struct harness *h)
 			sent = 0;
 		if (s->frag + 1 == s->nfrags)
 			messages++;
-		if (sent && !s->sacked)
+		if (sent && !s->sacked) {
 			inflight++;
+			inflight_bytes += s->len;
+		}
 		if (!sent && s->tries != 0)
 			fail("a segment past tx_next was sent");
 		if (sent && s->tries == 0)
@@ -219,6 +221,8 @@ check_tx(struct harness *h)
 		fail("tx_messages does not count the messages in flight");
 	if (inflight != l->pipe)
 		fail("pipe does not count the segments in flight");
+	if (inflight_bytes != l->pipe_bytes)
+		fail("pipe_bytes does not count the text in flight");
 }
 
 static void
