@@ -12,7 +12,8 @@
 #define PEERS_MIN_COLS	60	/* narrower: no peer list */
 #define PEERS_WIDTH	20	/* including its left border */
 #define PROMPT_MIN_COLS	40	/* narrower: no "[peer] " prompt */
-#define PROMPT_MAX	14	/* columns of a peer's name in the prompt */
+#define PROMPT_MAX	21	/* columns of a peer's name in the prompt: */
+				/* 255.255.255.255:65535 fits */
 
 enum {
 	PAIR_NICK = 1,		/* PAIR_NICK .. PAIR_NICK + nnick - 1 */
@@ -184,6 +185,26 @@ put_utf8(WINDOW *w, const char *s, attr_t attr, int max)
 	if (max <= 0 || ct_from_utf8(s, 0, &ws, &len) != 0)
 		return 0;
 	used = put_cells(w, ws, 0, len, attr, max);
+	free(ws);
+	return used;
+}
+
+/* As put_utf8, but what does not fit ends in "…", not mid-name. */
+static int
+put_utf8_clipped(WINDOW *w, const char *s, attr_t attr, int max)
+{
+	wchar_t	*ws;
+	size_t	 len;
+	int	 used;
+
+	if (max <= 1 || ct_from_utf8(s, 0, &ws, &len) != 0)
+		return 0;
+	if (ct_swidth(ws, len) <= max)
+		used = put_cells(w, ws, 0, len, attr, max);
+	else {
+		used = put_cells(w, ws, 0, len, attr, max - 1);
+		used += put_cells(w, L"\u2026", 0, 1, attr, 1);
+	}
 	free(ws);
 	return used;
 }
@@ -425,7 +446,7 @@ draw_input(struct cd *d, struct cd_model *m)
 	w = getmaxx(d->input);
 	if (w >= PROMPT_MIN_COLS) {
 		x = put_utf8(d->input, "[", 0, w);
-		x += put_utf8(d->input, cw_label(m->shown), A_BOLD,
+		x += put_utf8_clipped(d->input, cw_label(m->shown), A_BOLD,
 		    PROMPT_MAX);
 		snprintf(prompt, sizeof prompt, "] ");
 		x += put_utf8(d->input, prompt, 0, w - x);
