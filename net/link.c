@@ -38,8 +38,10 @@ segment_free(struct segment *s)
 static void
 slot_clear(struct link *l, struct rx_slot *slot)
 {
-	if (slot->used)
+	if (slot->used) {
 		l->net->rx_bytes -= slot->len;
+		l->rx_held--;
+	}
 	free(slot->body);
 	memset(slot, 0, sizeof *slot);
 }
@@ -557,6 +559,7 @@ rx_store(struct link *l, const struct frame *f)
 	slot->frag = f->frag;
 	slot->nfrags = f->nfrags;
 	slot->used = 1;
+	l->rx_held++;
 	l->net->rx_bytes += slot->len;
 }
 
@@ -627,6 +630,7 @@ link_send_ack(struct link *l)
 {
 	struct frame	 f;
 	uint64_t	 s, end;
+	size_t		 seen = 0;
 	int		 in = 0;
 
 	l->ack_due = 0;
@@ -634,10 +638,12 @@ link_send_ack(struct link *l)
 	f.type = FRAME_ACK;
 	f.dsid = l->rx_sid;
 	f.ack = l->rx_ackable - 1;
-	/* Report what we hold beyond the first gap, so it is not resent. */
+	/* Report what we hold beyond the first gap, so it is not resent;
+	 * the scan ends with the last slot held, not with the window. */
 	end = l->rx_next + LINK_RX_WINDOW;
-	for (s = l->rx_next + 1; l->rx_slots != NULL && s < end; s++) {
+	for (s = l->rx_next + 1; seen < l->rx_held && s < end; s++) {
 		if (l->rx_slots[s % LINK_RX_WINDOW].used) {
+			seen++;
 			if (!in) {
 				if (f.nsack == PROTO_MAX_SACK)
 					break;

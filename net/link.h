@@ -16,9 +16,9 @@
 #include "net/net.h"
 #include "net/proto.h"
 
-#define LINK_TX_WINDOW	2048	/* segments in flight, not yet acknowledged, */
+#define LINK_TX_WINDOW	4096	/* segments in flight, not yet acknowledged, */
 #define LINK_PIPE_BYTES	(256u << 10)	/* and their text at most this much */
-#define LINK_RX_WINDOW	2048	/* segments the receiver holds out of order */
+#define LINK_RX_WINDOW	4096	/* segments the receiver holds out of order */
 #define LINK_MAX_TRIES	10	/* transmissions before a message fails, */
 #define LINK_GIVE_UP_MS	15000	/* and this long without an acknowledgement */
 #define LINK_RTO_INIT	500	/* ms, before any RTT sample */
@@ -105,6 +105,7 @@ struct link {
 	uint64_t		 rx_ackable;	/* first seq the core has not stored */
 	uint64_t		 rx_complete;	/* after the last whole message */
 	struct rx_slot		*rx_slots;	/* LINK_RX_WINDOW, lazily */
+	size_t			 rx_held;	/* slots in use */
 	uint64_t		 rx_msgid;	/* message being reassembled */
 	unsigned		 rx_frag;	/* next fragment expected, 0: a start */
 	unsigned		 rx_nfrags;

@@ -164,14 +164,18 @@ static void
 check_rx_bytes(struct harness *h)
 {
 	struct link	*l = h->link;
-	size_t		 held = 0, i;
+	size_t		 held = 0, slots = 0, i;
 
 	for (i = 0; l->rx_slots != NULL && i < LINK_RX_WINDOW; i++) {
-		if (l->rx_slots[i].used)
+		if (l->rx_slots[i].used) {
 			held += l->rx_slots[i].len;
+			slots++;
+		}
 	}
 	if (held != h->net->rx_bytes)
 		fail("rx_bytes does not count the bytes held");
+	if (slots != l->rx_held)
+		fail("rx_held does not count the slots in use");
 }
 
 /* After each MSG: the receiving side is consistent. */
