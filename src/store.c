@@ -450,7 +450,13 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	store_commit(s);
+	/* Everything is committed: the next run may start at next_id, not
+	 * past the whole reserved block as after a crash. */
+	if (store_commit(s) == 0 && s->st[ST_RESERVE_IDS] != NULL &&
+	    s->next_id < s->ids_upto) {
+		sqlite3_bind_int64(s->st[ST_RESERVE_IDS], 1, s->next_id);
+		store_run(s, s->st[ST_RESERVE_IDS]);
+	}
 	for (i = 0; i < s->nbatch; i++)
 		free(s->batch[i].strings);
 	for (i = 0; i < ST_COUNT; i++)
