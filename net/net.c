@@ -623,7 +623,7 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 static void
 kick_cb(uv_idle_t *idle)
 {
-	uv_idle_stop(idle);
+	(void)idle;	/* being active is its whole job: net_flush stops it */
 }
 
 /*
@@ -653,6 +653,7 @@ net_flush(struct net *n)
 {
 	struct link	*l;
 
+	uv_idle_stop(&n->kick);
 	/* A turn that read a long paste took a while: time what is sent
 	 * now from now, not from the start of the turn. */
 	if (n->due_list != NULL)
