@@ -80,7 +80,7 @@ struct link {
 	uint64_t		 timer_due;	/* ms (uv_now) it is set for */
 	int			 timer_grace;	/* fired late; waits a turn */
 	int			 forgotten;	/* closing; ignore it */
-	int			 packs;		/* takes several frames a datagram */
+	int			 packs;		/* takes packed datagrams */
 	int			 known;		/* added by us, not a stranger */
 	double			 tokens;	/* rate limit for plain text */
 	uint64_t		 tokens_at;	/* ms of the last refill */
@@ -112,7 +112,7 @@ struct link {
 	char			*rx_buf;
 	size_t			 rx_len;
 	int			 ack_due;
-	int			 pump_due;	/* messages queued this loop turn */
+	int			 pump_due;	/* messages queued this turn */
 	int			 due_listed;	/* on net->due_list */
 
 	struct link		*next;
@@ -126,8 +126,8 @@ struct net {
 	struct evq		*evq;
 	uv_udp_t		 udp;
 	uv_timer_t		 tick;		/* heartbeats, probes */
-	uv_check_t		 flush;		/* sends and ACKs once per turn */
-	uv_idle_t		 kick;		/* keeps the poll from blocking */
+	uv_check_t		 flush;		/* sends, ACKs: once a turn */
+	uv_idle_t		 kick;		/* no sleep before flush */
 	int			 family;	/* of the bound socket */
 	uint64_t		 sid;
 	char			 nick[PROTO_NICK_MAX + 1];
@@ -149,7 +149,7 @@ struct net {
 	void			*close_arg;
 	char			 rxbuf[NET_RECV_BATCH * 65536];
 	char			 txbuf[PROTO_MAX_DATAGRAM + 1];
-	char			 pack[PROTO_PACK_MAX];	/* frames for packlink */
+	char			 pack[PROTO_PACK_MAX];	/* for packlink */
 	size_t			 packlen;
 	struct link		*packlink;
 };

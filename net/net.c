@@ -268,7 +268,8 @@ net_pack_frame(struct net *n, struct link *l, struct frame *f)
 		net_pack_flush(n);
 	f->sid = n->sid;
 	f->packed = 1;
-	len = proto_encode(f, n->pack + n->packlen, sizeof n->pack - n->packlen);
+	len = proto_encode(f, n->pack + n->packlen,
+	    sizeof n->pack - n->packlen);
 	if (len == UV_ENOBUFS && n->packlen > 0) {
 		net_pack_flush(n);
 		len = proto_encode(f, n->pack, sizeof n->pack);

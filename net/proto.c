@@ -286,7 +286,7 @@ proto_decode_next(const char *buf, size_t len, struct frame *f, size_t *used)
 	if (f->type == FRAME_MSG && (f->seq < f->base || f->base == 0))
 		return UV_EINVAL;
 	if (f->packed) {
-		/* The body is exactly l bytes; what follows is the next frame. */
+		/* The body is exactly l bytes; the next frame follows. */
 		if (eol == buf + len ||
 		    f->bodylen > (size_t)(buf + len - (eol + 1)))
 			return UV_EINVAL;

@@ -30,7 +30,8 @@
 #define PROTO_PACK_MAX		1232
 
 enum frame_type {
-	FRAME_HELLO,	/* s n u [d p]: start or refresh a session; body: for humans */
+	FRAME_HELLO,	/* s n u [d p]: start or refresh a session; body: */
+			/* a greeting for humans */
 	FRAME_WELCOME,	/* s d n u [p]: answer to HELLO */
 	FRAME_MSG,	/* s q b m f: one segment of a message; body = text */
 	FRAME_ACK,	/* s d a [k]: cumulative and selective acknowledgement */
@@ -59,7 +60,7 @@ struct frame {
 	struct sack_range sack[PROTO_MAX_SACK];	/* k=5-7,9 */
 	unsigned	 nsack;
 	int		 packs;	/* p=1: the sender takes packed datagrams */
-	int		 packed;	/* l: bodylen given, another frame may follow */
+	int		 packed;	/* l: bodylen given; a frame may follow */
 	const char	*body;		/* points into the decoded datagram */
 	size_t		 bodylen;
 };

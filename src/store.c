@@ -103,7 +103,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_ADD_ROW] = "INSERT INTO messages(" ADD_COLUMNS ") VALUES "
 	    ADD_VALUES,
 	[ST_ADD_IN] = "INSERT OR IGNORE INTO messages(id, peer, time, outgoing,"
-	    " nick, text, state, uid, msgid) VALUES (?, ?, ?, 0, ?, ?, 5, ?, ?)",
+	    " nick, text, state, uid, msgid)"
+	    " VALUES (?, ?, ?, 0, ?, ?, 5, ?, ?)",
 	[ST_SET_STATE] = "UPDATE messages SET state = ? WHERE id = ?",
 	[ST_PARKED] = "SELECT " ROW_COLUMNS " FROM messages"
 	    " WHERE peer = ? AND state = 2 ORDER BY id",
