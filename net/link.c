@@ -61,7 +61,7 @@ rx_reset(struct link *l, uint64_t sid, uint64_t next)
 	size_t	 i;
 
 	if (l->rx_slots != NULL) {
-		for (i = 0; i < LINK_RX_WINDOW; i++)
+		for (i = 0; i < l->rx_cap; i++)
 			slot_clear(l, &l->rx_slots[i]);
 	}
 	rx_discard_partial(l);
@@ -91,6 +91,8 @@ link_free_stream(struct link *l)
 	rx_reset(l, 0, 0);
 	free(l->rx_slots);
 	l->rx_slots = NULL;
+	l->net->rx_slots_total -= l->rx_cap;
+	l->rx_cap = 0;
 }
 
 /* Cut text into segments at character boundaries and append them. */
@@ -537,9 +539,9 @@ rx_store(struct link *l, const struct frame *f)
 {
 	struct rx_slot	*slot;
 
-	if (f->seq < l->rx_next || f->seq >= l->rx_next + LINK_RX_WINDOW)
+	if (f->seq < l->rx_next || f->seq >= l->rx_next + l->rx_cap)
 		return;		/* a duplicate, or no room yet */
-	slot = &l->rx_slots[f->seq % LINK_RX_WINDOW];
+	slot = &l->rx_slots[f->seq % l->rx_cap];
 	if (slot->used)
 		return;
 	/* Out of order data is held within a bound; the sender resends. */
@@ -563,6 +565,25 @@ rx_store(struct link *l, const struct frame *f)
 	l->net->rx_bytes += slot->len;
 }
 
+/*
+ * The receive window, only once the handshake is done. A handshake is
+ * cheap to forge from many addresses, so all windows share a budget;
+ * past it a peer gets a small one, which works, only slower.
+ */
+static int
+rx_alloc(struct link *l)
+{
+	unsigned	 cap = LINK_RX_WINDOW;
+
+	if (l->net->rx_slots_total + cap > NET_RX_SLOTS_MAX)
+		cap = LINK_RX_SMALL;
+	if ((l->rx_slots = calloc(cap, sizeof *l->rx_slots)) == NULL)
+		return UV_ENOMEM;
+	l->rx_cap = cap;
+	l->net->rx_slots_total += cap;
+	return 0;
+}
+
 void
 link_on_msg(struct link *l, const struct frame *f)
 {
@@ -574,9 +595,9 @@ link_on_msg(struct link *l, const struct frame *f)
 		rx_reset(l, f->sid, f->base);
 	/* The sender gave up on everything below base: skip it. */
 	if (f->base > l->rx_next) {
-		for (s = l->rx_next; l->rx_slots != NULL && s < f->base &&
-		    s < l->rx_next + LINK_RX_WINDOW; s++)
-			slot_clear(l, &l->rx_slots[s % LINK_RX_WINDOW]);
+		for (s = l->rx_next; s < f->base && s < l->rx_next + l->rx_cap;
+		    s++)
+			slot_clear(l, &l->rx_slots[s % l->rx_cap]);
 		rx_discard_partial(l);
 		l->rx_next = f->base;
 		l->rx_complete = f->base;
@@ -588,17 +609,14 @@ link_on_msg(struct link *l, const struct frame *f)
 	 * not be told from a copy already shown: wait for the handshake. */
 	if (l->ruid == 0)
 		return;
-	/* Only now: a stranger's frames cost no window. */
-	if (l->rx_slots == NULL &&
-	    (l->rx_slots = calloc(LINK_RX_WINDOW, sizeof *l->rx_slots)) ==
-	    NULL) {
+	if (l->rx_slots == NULL && rx_alloc(l) != 0) {
 		l->net->stats.dropped++;
 		return;
 	}
 	rx_store(l, f);
 	/* Deliver what is now in order: this segment, or ones held past a
 	 * skipped gap. */
-	while ((slot = &l->rx_slots[l->rx_next % LINK_RX_WINDOW])->used) {
+	while ((slot = &l->rx_slots[l->rx_next % l->rx_cap])->used) {
 		deliver(l, slot, l->rx_next);
 		slot_clear(l, slot);
 		l->rx_next++;
@@ -640,9 +658,9 @@ link_send_ack(struct link *l)
 	f.ack = l->rx_ackable - 1;
 	/* Report what we hold beyond the first gap, so it is not resent;
 	 * the scan ends with the last slot held, not with the window. */
-	end = l->rx_next + LINK_RX_WINDOW;
+	end = l->rx_next + l->rx_cap;
 	for (s = l->rx_next + 1; seen < l->rx_held && s < end; s++) {
-		if (l->rx_slots[s % LINK_RX_WINDOW].used) {
+		if (l->rx_slots[s % l->rx_cap].used) {
 			seen++;
 			if (!in) {
 				if (f.nsack == PROTO_MAX_SACK)

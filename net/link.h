@@ -19,6 +19,7 @@
 #define LINK_TX_WINDOW	4096	/* segments in flight, not yet acknowledged, */
 #define LINK_PIPE_BYTES	(256u << 10)	/* and their text at most this much */
 #define LINK_RX_WINDOW	4096	/* segments the receiver holds out of order */
+#define LINK_RX_SMALL	64	/* its window once the budget below is spent */
 #define LINK_MAX_TRIES	10	/* transmissions before a message fails, */
 #define LINK_GIVE_UP_MS	15000	/* and this long without an acknowledgement */
 #define LINK_RTO_INIT	500	/* ms, before any RTT sample */
@@ -27,6 +28,7 @@
 #define NET_MAX_LINKS	4096	/* peers, known or not */
 #define NET_RECV_BATCH	20	/* datagrams a recvmmsg (libuv's most) */
 #define NET_RX_BYTES_MAX (32u << 20)	/* held out of order, all peers */
+#define NET_RX_SLOTS_MAX (64 * LINK_RX_WINDOW)	/* receive windows, all peers */
 
 /* One datagram's worth of a message, waiting for its acknowledgement. */
 struct segment {
@@ -104,7 +106,8 @@ struct link {
 	uint64_t		 rx_next;	/* next seq to deliver */
 	uint64_t		 rx_ackable;	/* first seq the core has not stored */
 	uint64_t		 rx_complete;	/* after the last whole message */
-	struct rx_slot		*rx_slots;	/* LINK_RX_WINDOW, lazily */
+	struct rx_slot		*rx_slots;	/* rx_cap of them, lazily */
+	unsigned		 rx_cap;	/* LINK_RX_WINDOW, or small */
 	size_t			 rx_held;	/* slots in use */
 	uint64_t		 rx_msgid;	/* message being reassembled */
 	unsigned		 rx_frag;	/* next fragment expected, 0: a start */
@@ -137,6 +140,7 @@ struct net {
 	unsigned		 rate_limit;
 	int			 known_only;
 	size_t			 rx_bytes;	/* held out of order */
+	size_t			 rx_slots_total;	/* in receive windows */
 	struct link		*links;
 	size_t			 nlinks;
 	struct link		*due_list;	/* ACK or messages to send */

@@ -144,11 +144,11 @@ on_frame(struct link *l, const struct frame *sent, const struct frame *got)
 		prev = got->ack + 1;
 		for (i = 0; i < got->nsack; i++) {
 			if (got->sack[i].first <= prev ||
-			    got->sack[i].last >= l->rx_next + LINK_RX_WINDOW)
+			    got->sack[i].last >= l->rx_next + l->rx_cap)
 				fail("SACK range out of order or window");
 			for (s = got->sack[i].first; s <= got->sack[i].last;
 			    s++) {
-				if (!l->rx_slots[s % LINK_RX_WINDOW].used)
+				if (!l->rx_slots[s % l->rx_cap].used)
 					fail("SACK claims a segment not held");
 			}
 			prev = got->sack[i].last + 1;
@@ -166,7 +166,7 @@ check_rx_bytes(struct harness *h)
 	struct link	*l = h->link;
 	size_t		 held = 0, slots = 0, i;
 
-	for (i = 0; l->rx_slots != NULL && i < LINK_RX_WINDOW; i++) {
+	for (i = 0; l->rx_slots != NULL && i < l->rx_cap; i++) {
 		if (l->rx_slots[i].used) {
 			held += l->rx_slots[i].len;
 			slots++;
@@ -191,7 +191,7 @@ check_rx(struct harness *h)
 	if (l->rx_len > PROTO_MAX_FRAGMENTS * PROTO_SEGMENT_BODY)
 		fail("reassembly grew past 64 fragments");
 	if (l->rx_slots != NULL &&
-	    l->rx_slots[l->rx_next % LINK_RX_WINDOW].used)
+	    l->rx_slots[l->rx_next % l->rx_cap].used)
 		fail("the next segment is held but not delivered");
 	check_rx_bytes(h);
 }
