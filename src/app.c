@@ -518,7 +518,11 @@ app_on_event(void *arg, struct event *ev)
 		app->ui->on_event(app->ui, ev);
 }
 
-/* Commit, then show what the commit made true, then acknowledge. */
+/*
+ * Send what the turn queued (messages travel while we write: their ids
+ * are reserved on disk), commit, show what the commit made true, then
+ * acknowledge what it stored.
+ */
 static void
 app_commit(struct app *app)
 {
