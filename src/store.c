@@ -136,6 +136,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_RESERVE_IDS] = "INSERT OR REPLACE INTO meta VALUES ('ids_from', ?)",
 	[ST_ADD_ROWS] = "INSERT INTO messages(" ADD_COLUMNS ") VALUES "
 	    ADD_VALUES16,
+	[ST_BEGIN] = "BEGIN",
+	[ST_COMMIT] = "COMMIT",
 };
 
 const char *
@@ -178,7 +180,7 @@ store_begin(struct store *s)
 {
 	if (s->in_tx)
 		return 0;
-	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (store_run(s, s->st[ST_BEGIN]) != 0)
 		return store_sql_error();
 	s->in_tx = 1;
 	return 0;
@@ -204,7 +206,7 @@ store_commit(struct store *s)
 		return r;
 	}
 	s->in_tx = 0;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_run(s, s->st[ST_COMMIT]) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->queued_from = INT64_MAX;	/* its mark is gone too */
 		return store_sql_error();

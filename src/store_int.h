@@ -28,6 +28,8 @@ enum {
 	ST_DELIVERED,
 	ST_RESERVE_IDS,
 	ST_ADD_ROWS,		/* STORE_BATCH rows at once */
+	ST_BEGIN,		/* prepared once: every turn has one */
+	ST_COMMIT,
 	ST_COUNT
 };
 
