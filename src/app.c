@@ -493,8 +493,7 @@ app_on_event(void *arg, struct event *ev)
 	case EV_DELIVERED:
 	case EV_FAILED:
 		app_track_peer(app, ev);
-		if (history_on_event(app, ev))
-			return;		/* shown before */
+		history_on_event(app, ev);
 		break;
 	default:
 		break;
@@ -535,7 +534,8 @@ app_commit(struct app *app)
 	uv_timer_stop(&app->committer);
 	while ((ev = app->held) != NULL) {
 		app->held = ev->next;
-		if (!app->finished)
+		/* A message stored before, now told again: shown once only. */
+		if (!app->finished && !ev->duplicate)
 			app->ui->on_event(app->ui, ev);
 		evq_free(ev);
 	}

@@ -63,6 +63,7 @@ struct event {
 	int		 outgoing;		/* history: a message of ours */
 	int		 queued;		/* EV_FAILED: kept in the outbox */
 	int64_t		 rowid;			/* stored: its row, else 0 */
+	int		 duplicate;		/* EV_MESSAGE: stored before */
 	struct event	*next;
 };
 

@@ -338,18 +338,18 @@ peer_changed(struct app *app, struct event *ev)
 		app_error(app, "history: %s", store_error(app->store));
 }
 
-int
+void
 history_on_event(struct app *app, struct event *ev)
 {
-	int	 dup = 0, r = 0;
+	int	 r = 0;
 
 	if (app->store == NULL || ev->history)
-		return 0;
+		return;
 	switch (ev->kind) {
 	case EV_MESSAGE:
 		app->last_write = uv_now(app->loop);
 		r = store_add_in(app->store, ev->peer, ev->nick, ev->text,
-		    ev->uid, ev->id, &dup, &ev->rowid);
+		    ev->uid, ev->id, &ev->duplicate, &ev->rowid);
 		break;
 	case EV_DELIVERED:
 		r = store_set_state(app->store, (int64_t)ev->id,
@@ -371,7 +371,6 @@ history_on_event(struct app *app, struct event *ev)
 	if (r != 0)
 		app_error(app, "history: cannot store: %s",
 		    store_error(app->store));
-	return dup;
 }
 
 void

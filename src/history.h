@@ -21,10 +21,10 @@ void	 history_replay_recent(struct app *);
 int	 history_add_out(struct app *, struct peer *, const char *text,
 	     uint64_t *id);
 /*
- * Keep what an event says. Returns 1 when the event must go no further:
- * a message already shown once (across restarts too).
+ * Keep what an event says. A message already shown once (across restarts
+ * too) is marked ev->duplicate by the commit, and is not shown.
  */
-int	 history_on_event(struct app *, struct event *);
+void	 history_on_event(struct app *, struct event *);
 /* Answer an EV_LOAD_OLDER from a front end. */
 void	 history_load_older(struct app *, const struct event *);
 /* The end of a loop turn: commit, so what was shown is stored. */

@@ -91,8 +91,8 @@ static const char *const migrations[] = {
 #define STORE_WAL_SMALL_COMMIT	16	/* pages */
 
 #define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid"
-#define ADD_COLUMNS "id, peer, time, outgoing, nick, text, state"
-#define ADD_VALUES "(?, ?, ?, ?, ?, ?, ?)"
+#define ADD_COLUMNS "id, peer, time, outgoing, nick, text, state, uid, msgid"
+#define ADD_VALUES "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define ADD_VALUES2 ADD_VALUES ", " ADD_VALUES
 #define ADD_VALUES4 ADD_VALUES2 ", " ADD_VALUES2
 #define ADD_VALUES8 ADD_VALUES4 ", " ADD_VALUES4
@@ -100,11 +100,10 @@ static const char *const migrations[] = {
 _Static_assert(STORE_BATCH == 16, "ST_ADD_ROWS holds ADD_VALUES16");
 
 static const char *const statements[ST_COUNT] = {
-	[ST_ADD_ROW] = "INSERT INTO messages(" ADD_COLUMNS ") VALUES "
-	    ADD_VALUES,
-	[ST_ADD_IN] = "INSERT OR IGNORE INTO messages(id, peer, time, outgoing,"
-	    " nick, text, state, uid, msgid)"
-	    " VALUES (?, ?, ?, 0, ?, ?, 5, ?, ?)",
+	/* OR IGNORE: a message seen before, (uid, msgid), is not added. */
+	[ST_ADD_ROW] = "INSERT OR IGNORE INTO messages(" ADD_COLUMNS ")"
+	    " VALUES " ADD_VALUES,
+	[ST_ROW_EXISTS] = "SELECT 1 FROM messages WHERE id = ?",
 	[ST_SET_STATE] = "UPDATE messages SET state = ? WHERE id = ?",
 	[ST_PARKED] = "SELECT " ROW_COLUMNS " FROM messages"
 	    " WHERE peer = ? AND state = 2 ORDER BY id",
@@ -134,8 +133,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_DELIVERED] = "UPDATE messages SET state = 1"
 	    " WHERE id BETWEEN ? AND ?",
 	[ST_RESERVE_IDS] = "INSERT OR REPLACE INTO meta VALUES ('ids_from', ?)",
-	[ST_ADD_ROWS] = "INSERT INTO messages(" ADD_COLUMNS ") VALUES "
-	    ADD_VALUES16,
+	[ST_ADD_ROWS] = "INSERT OR IGNORE INTO messages(" ADD_COLUMNS ")"
+	    " VALUES " ADD_VALUES16,
 	[ST_BEGIN] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 };

@@ -66,8 +66,12 @@ const char	*store_error(const struct store *);
 int		 store_add_out(struct store *, const char *peer,
 		     const char *nick, const char *text, int state,
 		     int64_t *id);
-/* Their message; *duplicate is set when (uid, msgid) was stored before,
- * else *rowid is its row. */
+/*
+ * Their message, in *rowid's row. It waits in a batch: *duplicate (and
+ * *rowid, to 0) is set when (uid, msgid) was stored before, at the latest
+ * by the end of the transaction or the next read, so both must live
+ * until then (the core keeps them in the event it holds till the commit).
+ */
 int		 store_add_in(struct store *, const char *peer,
 		     const char *nick, const char *text, uint64_t uid,
 		     uint64_t msgid, int *duplicate, int64_t *rowid);

@@ -12,7 +12,7 @@
 
 enum {
 	ST_ADD_ROW,
-	ST_ADD_IN,
+	ST_ROW_EXISTS,
 	ST_SET_STATE,
 	ST_PARKED,
 	ST_COUNT_PARKED,
@@ -37,7 +37,7 @@ enum {
 #define STORE_ID_BLOCK		65536	/* ids reserved at once */
 #define STORE_DELIVERED_RUNS	32	/* runs of delivered ids held back */
 
-#define ADD_PARAMS		7	/* columns of ST_ADD_ROW, a row */
+#define ADD_PARAMS		9	/* columns of ST_ADD_ROW, a row */
 
 /* A row waiting in the batch: the strings follow in one allocation. */
 struct batch_row {
@@ -48,6 +48,9 @@ struct batch_row {
 	const char	*peer;
 	const char	*nick;		/* may be NULL */
 	const char	*text;
+	uint64_t	 uid, msgid;	/* theirs, from a uvqq peer; else 0 */
+	int		*duplicate;	/* set if (uid, msgid) was stored */
+	int64_t		*rowid;		/* set to 0 then */
 	char		*strings;
 };
 

@@ -24,6 +24,45 @@ bind_row(sqlite3_stmt *st, int base, const struct batch_row *row)
 	store_bind_text(st, base + 5, row->nick);
 	store_bind_text(st, base + 6, row->text);
 	sqlite3_bind_int(st, base + 7, row->state);
+	/* Plain peers and we have no (uid, msgid): every such row is new. */
+	if (row->uid != 0) {
+		sqlite3_bind_int64(st, base + 8, (int64_t)row->uid);
+		sqlite3_bind_int64(st, base + 9, (int64_t)row->msgid);
+	} else {
+		sqlite3_bind_null(st, base + 8);
+		sqlite3_bind_null(st, base + 9);
+	}
+}
+
+/* A row the INSERT OR IGNORE left out: its message was stored before. */
+static void
+row_was_duplicate(struct batch_row *row)
+{
+	if (row->duplicate != NULL)
+		*row->duplicate = 1;
+	if (row->rowid != NULL)
+		*row->rowid = 0;
+}
+
+/* After sixteen went in at once and some did not: which ones. */
+static int
+find_duplicates(struct store *s)
+{
+	sqlite3_stmt	*st = s->st[ST_ROW_EXISTS];
+	int		 i, r;
+
+	for (i = 0; i < s->nbatch; i++) {
+		if (s->batch[i].uid == 0)
+			continue;
+		sqlite3_bind_int64(st, 1, s->batch[i].id);
+		r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r == SQLITE_DONE)
+			row_was_duplicate(&s->batch[i]);
+		else if (r != SQLITE_ROW)
+			return store_sql_error();
+	}
+	return 0;
 }
 
 /* Insert the rows waiting in the batch: sixteen in one statement. */
@@ -37,12 +76,16 @@ batch_flush(struct store *s)
 		st = s->st[ST_ADD_ROWS];
 		for (i = 0; i < STORE_BATCH; i++)
 			bind_row(st, i * ADD_PARAMS, &s->batch[i]);
-		r = store_run(s, st);
+		if ((r = store_run(s, st)) == 0 &&
+		    sqlite3_changes(s->db) != STORE_BATCH)
+			r = find_duplicates(s);
 	} else {
 		st = s->st[ST_ADD_ROW];
 		for (i = 0; i < s->nbatch && r == 0; i++) {
 			bind_row(st, 0, &s->batch[i]);
-			r = store_run(s, st);
+			if ((r = store_run(s, st)) == 0 &&
+			    sqlite3_changes(s->db) == 0)
+				row_was_duplicate(&s->batch[i]);
 		}
 	}
 	for (i = 0; i < s->nbatch; i++)
@@ -58,7 +101,7 @@ batch_flush(struct store *s)
  */
 static int
 batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
-    const char *text, int outgoing, int state)
+    const char *text, int outgoing, int state, struct batch_row **added)
 {
 	struct batch_row	*row;
 	size_t			 np = strlen(peer) + 1, nt = strlen(text) + 1;
@@ -78,7 +121,12 @@ batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
 	row->time = store_now_ms();
 	row->outgoing = outgoing;
 	row->state = state;
+	row->uid = row->msgid = 0;
+	row->duplicate = NULL;
+	row->rowid = NULL;
 	s->nbatch++;
+	if (added != NULL)
+		*added = row;
 	return 0;
 }
 
@@ -194,7 +242,7 @@ store_add_out(struct store *s, const char *peer, const char *nick,
 	int	 r;
 
 	if ((r = store_begin(s)) != 0 || (r = take_id(s, id)) != 0 ||
-	    (r = batch_add(s, *id, peer, nick, text, 1, state)) != 0)
+	    (r = batch_add(s, *id, peer, nick, text, 1, state, NULL)) != 0)
 		return r;
 	return state == MSG_QUEUED ? mark_queued(s, *id) : 0;
 }
@@ -204,33 +252,21 @@ store_add_in(struct store *s, const char *peer, const char *nick,
     const char *text, uint64_t uid, uint64_t msgid, int *duplicate,
     int64_t *rowid)
 {
-	sqlite3_stmt	*st = s->st[ST_ADD_IN];
-	int64_t		 id;
-	int		 r;
+	struct batch_row	*row;
+	int64_t			 id;
+	int			 r;
 
 	*duplicate = 0;
 	*rowid = 0;
-	if ((r = store_begin(s)) != 0 || (r = take_id(s, &id)) != 0)
+	if ((r = store_begin(s)) != 0 || (r = take_id(s, &id)) != 0 ||
+	    (r = batch_add(s, id, peer, nick, text, 0, MSG_RECEIVED,
+	    &row)) != 0)
 		return r;
-	/* Plain peers have no ids: every line of theirs is new. */
-	if (uid == 0) {
-		if ((r = batch_add(s, id, peer, nick, text, 0,
-		    MSG_RECEIVED)) != 0)
-			return r;
-		*rowid = id;
-		return 0;
-	}
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, peer);
-	sqlite3_bind_int64(st, 3, store_now_ms());
-	store_bind_text(st, 4, nick);
-	store_bind_text(st, 5, text);
-	sqlite3_bind_int64(st, 6, (int64_t)uid);
-	sqlite3_bind_int64(st, 7, (int64_t)msgid);
-	if ((r = store_run(s, st)) != 0)
-		return r;
-	if ((*duplicate = sqlite3_changes(s->db) == 0))
-		return 0;	/* its id stays unused: ids need not be dense */
+	/* Whether it is new is known when the batch goes in. */
+	row->uid = uid;
+	row->msgid = msgid;
+	row->duplicate = duplicate;
+	row->rowid = rowid;
 	*rowid = id;
 	return 0;
 }

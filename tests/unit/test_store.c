@@ -143,6 +143,24 @@ test_batched_rows_are_read_in_order_before_the_commit(void **state)
 	store_close(s);
 }
 
+/* Sixteen at once: one stored before, one twice among them. */
+static void
+test_a_full_batch_with_duplicates(struct store *s)
+{
+	int64_t		 id[16];
+	int		 dup[16], i;
+
+	for (i = 0; i < 16; i++)
+		assert_int_equal(store_add_in(s, PEER, "bob", "again", 7,
+		    i == 3 ? 1 : i == 9 || i == 12 ? 100 : (uint64_t)(200 + i),
+		    &dup[i], &id[i]), 0);
+	assert_int_equal(store_commit(s), 0);
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(dup[i], i == 3 || i == 12);
+		assert_true((id[i] == 0) == (i == 3 || i == 12));
+	}
+}
+
 /* Deliveries are written in runs; other states in between stay put. */
 static void
 test_deliveries_and_other_states_land_on_the_right_rows(void **state)
@@ -157,13 +175,13 @@ test_deliveries_and_other_states_land_on_the_right_rows(void **state)
 		    &id[i]), 0);
 	assert_int_equal(store_add_in(s, PEER, "bob", "theirs", 7, 1, &dup,
 	    &id[5]), 0);
-	assert_int_equal(dup, 0);
 	store_set_state(s, id[0], MSG_DELIVERED);
 	store_set_state(s, id[1], MSG_DELIVERED);
 	store_set_state(s, id[3], MSG_PARKED);
 	store_set_state(s, id[2], MSG_DELIVERED);
 	store_set_state(s, id[4], MSG_DELIVERED);
 	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(dup, 0);
 	assert_int_equal(store_count_parked(s, PEER), 1);
 	assert_int_equal(store_history(s, PEER, 0, 10, collect, &r), 0);
 	assert_int_equal(r.n, 7);
@@ -174,10 +192,14 @@ test_deliveries_and_other_states_land_on_the_right_rows(void **state)
 	assert_int_equal(r.state[4], MSG_DELIVERED);
 	assert_int_equal(r.state[5], MSG_QUEUED);
 	assert_int_equal(r.state[6], MSG_RECEIVED);
-	/* The same message from the same user again is a duplicate. */
+	/* The same message from the same user again is a duplicate, known
+	 * once the batch has gone in; so is one twice in a full batch. */
 	assert_int_equal(store_add_in(s, PEER, "bob", "theirs", 7, 1, &dup,
 	    &id[0]), 0);
+	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(dup, 1);
+	assert_true(id[0] == 0);
+	test_a_full_batch_with_duplicates(s);
 	store_close(s);
 }
 
