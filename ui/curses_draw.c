@@ -174,9 +174,12 @@ put_cells(WINDOW *w, const wchar_t *s, size_t a, size_t b, attr_t attr,
 	return used;
 }
 
-/* Draw UTF-8 made safe, at most max columns; returns columns used. */
+/*
+ * Draw UTF-8 made safe, at most max columns; returns columns used. With
+ * ellipsis, what does not fit ends in "…" rather than mid-name.
+ */
 static int
-put_utf8(WINDOW *w, const char *s, attr_t attr, int max)
+put_text(WINDOW *w, const char *s, attr_t attr, int max, int ellipsis)
 {
 	wchar_t	*ws;
 	size_t	 len;
@@ -184,22 +187,7 @@ put_utf8(WINDOW *w, const char *s, attr_t attr, int max)
 
 	if (max <= 0 || ct_from_utf8(s, 0, &ws, &len) != 0)
 		return 0;
-	used = put_cells(w, ws, 0, len, attr, max);
-	free(ws);
-	return used;
-}
-
-/* As put_utf8, but what does not fit ends in "…", not mid-name. */
-static int
-put_utf8_clipped(WINDOW *w, const char *s, attr_t attr, int max)
-{
-	wchar_t	*ws;
-	size_t	 len;
-	int	 used;
-
-	if (max <= 1 || ct_from_utf8(s, 0, &ws, &len) != 0)
-		return 0;
-	if (ct_swidth(ws, len) <= max)
+	if (!ellipsis || max < 2 || ct_swidth(ws, len) <= max)
 		used = put_cells(w, ws, 0, len, attr, max);
 	else {
 		used = put_cells(w, ws, 0, len, attr, max - 1);
@@ -207,6 +195,12 @@ put_utf8_clipped(WINDOW *w, const char *s, attr_t attr, int max)
 	}
 	free(ws);
 	return used;
+}
+
+static int
+put_utf8(WINDOW *w, const char *s, attr_t attr, int max)
+{
+	return put_text(w, s, attr, max, 0);
 }
 
 static attr_t
@@ -446,8 +440,8 @@ draw_input(struct cd *d, struct cd_model *m)
 	w = getmaxx(d->input);
 	if (w >= PROMPT_MIN_COLS) {
 		x = put_utf8(d->input, "[", 0, w);
-		x += put_utf8_clipped(d->input, cw_label(m->shown), A_BOLD,
-		    PROMPT_MAX);
+		x += put_text(d->input, cw_label(m->shown), A_BOLD,
+		    PROMPT_MAX, 1);
 		snprintf(prompt, sizeof prompt, "] ");
 		x += put_utf8(d->input, prompt, 0, w - x);
 	}
