@@ -180,6 +180,15 @@ class PlainPeer:
         self.sock.close()
 
 
+def free_port():
+    """A UDP port on loopback that nothing holds right now."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def wait_udp_bound(port, timeout=TIMEOUT):
     """Wait until some process has bound UDP port on this machine."""
     want = ":%04X" % port

@@ -9,17 +9,9 @@ import sys
 import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Uvqq, check, run, TestFailure  # noqa: E402
+from harness import Uvqq, check, free_port, run, TestFailure  # noqa: E402
 
 SLOW = 60
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Dirs:

@@ -10,15 +10,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import Uvqq, PlainPeer, check, run, TestFailure, TIMEOUT, \
-    wait_udp_bound  # noqa
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    free_port, wait_udp_bound  # noqa
 
 
 class SeedQQ:
