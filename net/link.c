@@ -230,8 +230,7 @@ link_timer_cb(uv_timer_t *t)
 	struct link	*l = t->data;
 	uint64_t	 now = uv_now(l->net->loop);
 
-	if (l->state == PEER_PROBING && now >= l->probe_deadline)
-		net_probe_expired(l);
+	hs_on_timer(l);
 	/*
 	 * Late: the loop was busy (a long paste) and timers run before
 	 * reading, so acknowledgements may be waiting in the socket. Read
@@ -244,6 +243,7 @@ link_timer_cb(uv_timer_t *t)
 	}
 	l->timer_grace = 0;
 	link_on_timer(l);
+	link_arm_timer(l);	/* for what hs_on_timer set, if nothing else */
 }
 
 void
@@ -256,6 +256,8 @@ link_arm_timer(struct link *l)
 		return;
 	if (l->state == PEER_PROBING)
 		due = l->probe_deadline;
+	if (l->hello_due != 0 && l->hello_due < due)
+		due = l->hello_due;
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
 		if (!s->sacked && s->deadline < due)
 			due = s->deadline;

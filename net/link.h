@@ -29,6 +29,7 @@
 #define NET_RECV_BATCH	20	/* datagrams a recvmmsg (libuv's most) */
 #define NET_RX_BYTES_MAX (32u << 20)	/* held out of order, all peers */
 #define NET_RX_SLOTS_MAX (64 * LINK_RX_WINDOW)	/* receive windows, all peers */
+#define NET_HS_REPEATS	3	/* datagrams past what a stranger sent */
 
 /* One datagram's worth of a message, waiting for its acknowledgement. */
 struct segment {
@@ -73,7 +74,9 @@ struct link {
 	char			 nick[PROTO_NICK_MAX + 1];	/* "" unknown */
 	uint64_t		 rsid;		/* their session id, 0 unknown */
 	uint64_t		 ruid;		/* their user id, 0 before HELLO */
-	uint64_t		 probe_deadline;	/* ms, while probing */
+	uint64_t		 probe_start;	/* ms, while probing */
+	uint64_t		 probe_deadline;
+	unsigned		 probes;	/* HELLOs sent while probing */
 	uint64_t		 last_heard;	/* ms */
 	uint64_t		 last_sent;	/* ms */
 	uint64_t		 last_hello;	/* ms, to rate-limit HELLOs */
@@ -84,6 +87,16 @@ struct link {
 	int			 forgotten;	/* closing; ignore it */
 	int			 packs;		/* takes packed datagrams */
 	int			 known;		/* added by us, not a stranger */
+	int			 validated;	/* known, or it named our session */
+	int			 greeted;	/* a stranger's text was answered */
+	uint64_t		 hs_sid;	/* the session that said HELLO or
+						   WELCOME to us */
+	int			 hs_confirmed;	/* rsid named our session */
+	uint64_t		 hello_due;	/* ms of the next HELLO, 0: none */
+	unsigned		 hello_tries;	/* repeats, for the backoff */
+	uint64_t		 bytes_in;	/* for link_may_send */
+	uint64_t		 bytes_out;
+	uint64_t		 datagrams_out;
 	double			 tokens;	/* rate limit for plain text */
 	uint64_t		 tokens_at;	/* ms of the last refill */
 	uint64_t		 datagrams_in;
@@ -161,6 +174,9 @@ struct net {
 /* net.c */
 int	 net_sendto(struct net *, const struct sockaddr *, const char *,
 	     size_t);
+/* Whether len bytes may go to l now, and sending them through that rule. */
+int	 link_may_send(const struct link *, size_t len);
+int	 link_sendto(struct link *, const char *, size_t);
 int	 net_send_frame(struct net *, struct link *, struct frame *);
 int	 net_pack_frame(struct net *, struct link *, struct frame *);
 void	 net_pack_flush(struct net *);
@@ -168,17 +184,34 @@ void	 net_emit_peer(struct net *, struct link *);
 void	 net_emit_id(struct net *, struct link *, enum ev_kind, uint64_t,
 	     const char *);
 void	 link_set_state(struct link *, enum peer_kind, enum peer_state);
-void	 net_probe_expired(struct link *);
 void	 net_wake(struct net *);
 /* The link table, for net_peer.c's add, forget and lookups. */
 struct link	*link_find(struct net *, const struct sockaddr *);
 struct link	*link_new(struct net *, const struct sockaddr *, enum peer_kind,
 		     enum peer_state);
 void	 link_destroy(struct link *);
-/* HELLO (a probe, or a new nick) or WELCOME to one peer. */
-void	 net_send_hello(struct net *, struct link *, enum frame_type);
 /* Bare text to a plain peer, cut into PROTO_PLAIN_CHUNK datagrams. */
 void	 net_send_plain(struct net *, struct link *, const char *, size_t);
+
+/* handshake.c */
+/* HELLO (a probe, a repeat, a new nick) or WELCOME to one peer. */
+int	 hs_send_hello(struct link *, enum frame_type);
+/* Probe a peer we added: HELLOs until it answers or the probe timeout. */
+void	 hs_probe(struct link *);
+/* A uvqq peer remembered from an earlier run: HELLO until it answers. */
+void	 hs_restore(struct link *);
+/* A frame from the peer's session rsid, before its type's own work. */
+void	 hs_on_frame(struct link *, const struct frame *);
+/* We write to a stranger: it is ours to write to now. */
+void	 hs_adopt(struct link *);
+/* Bare text arrived from l. */
+void	 hs_on_text(struct link *);
+/* The link's timer: probes, the probe timeout, handshake repeats. */
+void	 hs_on_timer(struct link *);
+void	 hs_become_plain(struct link *);
+void	 hs_rtt_from_probe(struct link *);
+/* Each side knows the other's current session. */
+int	 hs_complete(const struct link *);
 
 /* link.c */
 void	 link_init_stream(struct link *);

@@ -2,11 +2,8 @@
  * net.c: the UDP socket, the table of peers and what arrives on the wire.
  *
  * A datagram that starts with "uvqq/<digit>" is a frame; anything else is
- * text from a plain peer. A peer we add is probed with one HELLO: a
- * WELCOME makes it a uvqq peer, our own HELLO reflected back (an echo
- * server), bare text, or silence for probe_ms make it plain. Plain peers
- * are people reading a screen: after the probe they see only what is
- * typed to them.
+ * text from a plain peer, or binary noise, which is counted and dropped.
+ * What kind a peer is and the session handshake are handshake.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +12,6 @@
 #include "net/addr.h"
 #include "net/link.h"
 #include "src/utf8.h"
-
-static const char hello_text[] =
-    "Hello! This is %s chatting with uvqq. Just reply with text to talk.";
 
 static void	 link_close_cb(uv_handle_t *);
 
@@ -239,6 +233,37 @@ net_sendto(struct net *n, const struct sockaddr *sa, const char *buf,
 	return 0;
 }
 
+/*
+ * To an address that has not shown it receives what we send (we did not
+ * add it, and it never named our session in d=), send no more bytes than
+ * it sent us, and at most NET_HS_REPEATS datagrams more: a stranger, or
+ * anyone forging a victim's address, cannot make uvqq an amplifier.
+ */
+int
+link_may_send(const struct link *l, size_t len)
+{
+	return l->validated || (l->bytes_out + len <= l->bytes_in &&
+	    l->datagrams_out < l->datagrams_in + NET_HS_REPEATS);
+}
+
+int
+link_sendto(struct link *l, const char *buf, size_t len)
+{
+	struct net	*n = l->net;
+	int		 r;
+
+	if (!link_may_send(l, len)) {
+		n->stats.withheld++;
+		return UV_EAGAIN;
+	}
+	if ((r = net_sendto(n, (struct sockaddr *)&l->addr, buf, len)) != 0)
+		return r;
+	l->bytes_out += len;
+	l->datagrams_out++;
+	l->last_sent = uv_now(n->loop);
+	return 0;
+}
+
 int
 net_send_frame(struct net *n, struct link *l, struct frame *f)
 {
@@ -247,9 +272,7 @@ net_send_frame(struct net *n, struct link *l, struct frame *f)
 	f->sid = n->sid;
 	if ((len = proto_encode(f, n->txbuf, sizeof n->txbuf)) < 0)
 		return len;
-	l->last_sent = uv_now(n->loop);
-	return net_sendto(n, (struct sockaddr *)&l->addr, n->txbuf,
-	    (size_t)len);
+	return link_sendto(l, n->txbuf, (size_t)len);
 }
 
 /*
@@ -290,35 +313,10 @@ net_pack_flush(struct net *n)
 
 	if (l == NULL)
 		return;
-	l->last_sent = uv_now(n->loop);
 	/* A failed send is a lost datagram: the segments are resent. */
-	(void)net_sendto(n, (struct sockaddr *)&l->addr, n->pack, n->packlen);
+	(void)link_sendto(l, n->pack, n->packlen);
 	n->packlen = 0;
 	n->packlink = NULL;
-}
-
-void
-net_send_hello(struct net *n, struct link *l, enum frame_type type)
-{
-	struct frame	 f;
-	char		 body[sizeof hello_text + PROTO_NICK_MAX];
-	int		 len;
-
-	memset(&f, 0, sizeof f);
-	f.type = type;
-	f.dsid = l->rsid;
-	memcpy(f.nick, n->nick, sizeof f.nick);
-	f.uid = n->uid;
-	f.packs = 1;
-	if (type == FRAME_HELLO) {
-		len = snprintf(body, sizeof body, hello_text, n->nick);
-		f.body = body;
-		f.bodylen = len > 0 ? (size_t)len : 0;
-	}
-	l->last_hello = uv_now(n->loop);
-	if (type == FRAME_HELLO)
-		l->probe_us = uv_hrtime() / 1000;
-	net_send_frame(n, l, &f);
 }
 
 void
@@ -326,124 +324,33 @@ net_send_plain(struct net *n, struct link *l, const char *text, size_t len)
 {
 	size_t	 cut;
 
+	(void)n;
 	if (len == 0) {
-		net_sendto(n, (struct sockaddr *)&l->addr, "", 0);
+		link_sendto(l, "", 0);
 		return;
 	}
 	while (len > 0) {
 		cut = utf8_cut(text, len, PROTO_PLAIN_CHUNK);
-		net_sendto(n, (struct sockaddr *)&l->addr, text, cut);
+		link_sendto(l, text, cut);
 		text += cut;
 		len -= cut;
 	}
-	l->last_sent = uv_now(n->loop);
-}
-
-/* The kind is known now: send what waited for it. */
-static void
-flush_pending(struct link *l)
-{
-	struct pending	*p;
-	int		 r;
-
-	while ((p = l->pend_head) != NULL) {
-		l->pend_head = p->next;
-		if (l->kind == PEER_PLAIN)
-			net_send_plain(l->net, l, p->text, p->len);
-		else if ((r = link_queue(l, p->id, p->text, p->len)) != 0)
-			net_emit_id(l->net, l, EV_FAILED, p->id,
-			    uv_strerror(r));
-		free(p->text);
-		free(p);
-	}
-	l->pend_tail = &l->pend_head;
-	link_pump(l);
-}
-
-static void
-become_plain(struct link *l)
-{
-	link_set_state(l, PEER_PLAIN, PEER_ONLINE);
-	flush_pending(l);
-	link_arm_timer(l);
-}
-
-void
-net_probe_expired(struct link *l)
-{
-	if (l->rsid == 0) {
-		become_plain(l);
-		return;
-	}
-	/* It spoke uvqq to us but never finished the handshake. */
-	link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
-	flush_pending(l);
-}
-
-static void
-become_uvqq(struct net *n, struct link *l, const struct frame *f)
-{
-	int	 changed = 0;
-
-	l->ruid = f->uid;
-	l->packs = f->packs;
-	if (f->nick[0] != '\0' && strcmp(l->nick, f->nick) != 0) {
-		memcpy(l->nick, f->nick, sizeof l->nick);
-		changed = 1;
-	}
-	if (l->kind != PEER_UVQQ || l->state != PEER_ONLINE) {
-		l->kind = PEER_UVQQ;
-		l->state = PEER_ONLINE;
-		changed = 1;
-	}
-	if (changed)
-		net_emit_peer(n, l);
-	flush_pending(l);
-}
-
-/* A WELCOME or PONG answers our last HELLO or PING: an RTT sample, so
- * the first message already has a timeout fit for the path. */
-static void
-rtt_from_probe(struct link *l)
-{
-	uint64_t	 now_us = uv_hrtime() / 1000;
-
-	if (l->probe_us != 0 && now_us >= l->probe_us)
-		link_rtt_sample(l, (double)(now_us - l->probe_us) / 1000.0);
-	l->probe_us = 0;
 }
 
 static void
 on_frame(struct net *n, struct link *l, const struct frame *f)
 {
-	uint64_t	 now = uv_now(n->loop);
-	int		 unknown;
-
-	l->last_heard = now;
-	/*
-	 * It speaks uvqq, but we have no handshake with this run of it (a
-	 * lost HELLO, a restart, or we took it for plain): ask, once a second
-	 * at most.
-	 */
-	unknown = l->rsid != f->sid || l->kind != PEER_UVQQ ||
-	    l->nick[0] == '\0';
-	if (l->rsid != 0 && l->rsid != f->sid)
-		link_peer_restarted(l);
-	l->rsid = f->sid;
-	if (unknown && f->type != FRAME_HELLO && f->type != FRAME_WELCOME &&
-	    f->type != FRAME_BYE && now - l->last_hello >= 1000)
-		net_send_hello(n, l, FRAME_HELLO);
+	l->last_heard = uv_now(n->loop);
+	if (l->rsid != f->sid) {
+		/* A new run of the peer, or the first we hear of it. */
+		if (l->rsid != 0)
+			link_peer_restarted(l);
+		l->rsid = f->sid;
+		l->hs_confirmed = 0;
+		l->hello_tries = 0;
+	}
+	hs_on_frame(l, f);
 	switch (f->type) {
-	case FRAME_HELLO:
-		net_send_hello(n, l, FRAME_WELCOME);
-		become_uvqq(n, l, f);
-		break;
-	case FRAME_WELCOME:
-		if (f->dsid == n->sid) {
-			rtt_from_probe(l);
-			become_uvqq(n, l, f);
-		}
-		break;
 	case FRAME_MSG:
 		link_on_msg(l, f);
 		break;
@@ -462,11 +369,13 @@ on_frame(struct net *n, struct link *l, const struct frame *f)
 	}
 	case FRAME_PONG:
 		if (f->dsid == n->sid)
-			rtt_from_probe(l);
+			hs_rtt_from_probe(l);
 		break;
 	case FRAME_BYE:
 		link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
 		return;
+	default:
+		break;
 	}
 	/* Any sign of life from a uvqq peer we thought gone. */
 	if (l->kind == PEER_UVQQ && l->state != PEER_ONLINE &&
@@ -481,8 +390,7 @@ on_text(struct net *n, struct link *l, const char *buf, size_t len)
 {
 	struct event	*ev;
 
-	if (l->kind == PEER_UVQQ && l->state == PEER_PROBING)
-		become_plain(l);	/* it answered our probe with text */
+	hs_on_text(l);
 	if ((ev = evq_new(EV_MESSAGE)) == NULL)
 		return;
 	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
@@ -522,13 +430,20 @@ take_token(struct net *n, struct link *l)
 	return 1;
 }
 
+static void
+link_count_in(struct link *l, size_t len)
+{
+	l->datagrams_in++;
+	l->bytes_in += len;
+}
+
 /* A datagram of uvqq frames: one, or several packed (net_pack_frame). */
 static void
 on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
     const char *buf, size_t len)
 {
 	struct frame	 f;
-	size_t		 used;
+	size_t		 used, total = len;
 
 	do {
 		if (proto_decode_next(buf, len, &f, &used) != 0) {
@@ -540,13 +455,14 @@ on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
 		if (f.sid == n->sid) {
 			/* Our own frame came back: an echo server. */
 			if (l != NULL && l->state == PEER_PROBING)
-				become_plain(l);
+				hs_become_plain(l);
 			return;
 		}
 		if (l == NULL) {
 			if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) ==
 			    NULL)
 				return;
+			link_count_in(l, total);
 			l->probe_deadline = uv_now(n->loop) + n->probe_ms;
 			link_arm_timer(l);
 		}
@@ -570,18 +486,22 @@ on_datagram(struct net *n, const char *buf, size_t len,
 		return;
 	}
 	if (l != NULL)
-		l->datagrams_in++;
+		link_count_in(l, len);
 	if (is_frame) {
 		on_frames(n, l, (struct sockaddr *)&ss, buf, len);
+		return;
+	}
+	/* Random bytes, a binary protocol: nobody typed that, and nobody
+	 * could read it. It costs neither a peer nor a line of output. */
+	if (!utf8_is_text(buf, len)) {
+		n->stats.binary++;
 		return;
 	}
 	if (l == NULL) {
 		if ((l = link_new(n, (struct sockaddr *)&ss, PEER_PLAIN,
 		    PEER_ONLINE)) == NULL)
 			return;
-		l->datagrams_in++;
-		/* One probe back, in case it is a uvqq that took us for plain. */
-		net_send_hello(n, l, FRAME_HELLO);
+		link_count_in(l, len);
 	}
 	if (!take_token(n, l)) {
 		l->flooded++;
@@ -687,7 +607,8 @@ tick_cb(uv_timer_t *t)
 		if (l->state == PEER_ONLINE &&
 		    now - l->last_heard >= 3 * (uint64_t)n->heartbeat_ms)
 			link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
-		if (now - l->last_sent >= n->heartbeat_ms) {
+		/* Without a session its HELLOs are the heartbeat. */
+		if (hs_complete(l) && now - l->last_sent >= n->heartbeat_ms) {
 			memset(&ping, 0, sizeof ping);
 			ping.type = FRAME_PING;
 			l->probe_us = uv_hrtime() / 1000;

@@ -37,6 +37,8 @@ struct net_stats {
 	uint64_t	 dropped;	/* refused for lack of room */
 	uint64_t	 flooded;	/* over a peer's rate limit */
 	uint64_t	 unknown;	/* from strangers, with known_only */
+	uint64_t	 binary;	/* text datagrams that were not text */
+	uint64_t	 withheld;	/* not sent: the address sent us less */
 };
 
 struct net_peer_stats {

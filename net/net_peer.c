@@ -26,15 +26,14 @@ net_peer_add(struct net *n, const struct sockaddr *sa)
 	struct link	*l;
 
 	if ((l = link_find(n, sa)) != NULL) {
-		l->known = 1;
+		if (!l->known)
+			hs_adopt(l);
 		return 0;
 	}
 	if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
 		return UV_ENOMEM;
-	l->known = 1;
-	l->probe_deadline = uv_now(n->loop) + n->probe_ms;
-	net_send_hello(n, l, FRAME_HELLO);
-	link_arm_timer(l);
+	l->known = l->validated = 1;
+	hs_probe(l);
 	return 0;
 }
 
@@ -47,8 +46,8 @@ net_peer_restore(struct net *n, const struct sockaddr *sa)
 		return 0;
 	if ((l = link_new(n, sa, PEER_UVQQ, PEER_OFFLINE)) == NULL)
 		return UV_ENOMEM;
-	l->known = 1;
-	net_send_hello(n, l, FRAME_HELLO);
+	l->known = l->validated = 1;
+	hs_restore(l);
 	return 0;
 }
 
@@ -80,6 +79,8 @@ net_send(struct net *n, const struct sockaddr *sa, uint64_t id,
 			return r;
 		l = link_find(n, sa);
 	}
+	if (!l->known)
+		hs_adopt(l);
 	if (l->kind == PEER_PLAIN) {
 		net_send_plain(n, l, text, len);
 		return 0;
@@ -128,7 +129,7 @@ net_set_nick(struct net *n, const char *nick)
 	snprintf(n->nick, sizeof n->nick, "%s", nick);
 	for (l = n->links; l != NULL; l = l->next) {
 		if (l->kind == PEER_UVQQ && l->rsid != 0)
-			net_send_hello(n, l, FRAME_HELLO);
+			hs_send_hello(l, FRAME_HELLO);
 	}
 	return 0;
 }

@@ -98,6 +98,27 @@ utf8_sanitize(const char *s, size_t len, char **out, size_t *outlen)
 	return 0;
 }
 
+int
+utf8_is_text(const char *s, size_t len)
+{
+	uint32_t	 cp;
+	size_t		 n, total = len, bad = 0;
+
+	while (len > 0) {
+		n = utf8_decode(s, len, &cp);
+		if (n == 0 || cp == 0x7f || (cp < 0x20 && cp != '\t' &&
+		    cp != '\n' && cp != '\r')) {
+			/* Settled already, whatever the rest is. */
+			if (++bad > 2 && bad * 4 > total)
+				return 0;
+			n = 1;
+		}
+		s += n;
+		len -= n;
+	}
+	return 1;
+}
+
 size_t
 utf8_cut(const char *s, size_t len, size_t max)
 {

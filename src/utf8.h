@@ -18,6 +18,13 @@ int	 utf8_valid(const char *s, size_t len);
  * and every NUL byte is replaced by U+FFFD. Returns 0 or UV_ENOMEM.
  */
 int	 utf8_sanitize(const char *s, size_t len, char **out, size_t *outlen);
+/*
+ * Whether s reads as text rather than binary data: it is binary when
+ * more than 2 of its bytes, and more than a quarter of them, are bad (a
+ * byte of no valid sequence, NUL, DEL or a control other than TAB, LF
+ * and CR). A mis-encoded word in a line is still text.
+ */
+int	 utf8_is_text(const char *s, size_t len);
 /* The longest prefix of s, at most max bytes, that ends on a character
  * boundary. Never 0 when len > 0 and max >= 4. */
 size_t	 utf8_cut(const char *s, size_t len, size_t max);

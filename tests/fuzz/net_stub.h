@@ -13,7 +13,7 @@ struct stub_calls {
 	unsigned long	 frames[FRAME_BYE + 1];	/* net_send_frame by type */
 	unsigned long	 emit_id;
 	unsigned long	 set_state;
-	unsigned long	 probe_expired;
+	unsigned long	 hs_timer;
 	/* Called with what was sent and what a peer would decode from it. */
 	void		(*on_frame)(struct link *, const struct frame *sent,
 			     const struct frame *decoded);

@@ -176,6 +176,23 @@ class PlainPeer:
             raise TestFailure("plain peer: nothing received in %ss" % timeout)
         return data.decode(), addr
 
+    def probes(self, most=5):
+        """Read the HELLOs a uvqq probed us with. Call it once uvqq has
+        reported us plain: on loopback every probe is here by then."""
+        got = []
+        self.sock.setblocking(False)
+        try:
+            while True:
+                got.append(self.sock.recv(65536))
+        except BlockingIOError:
+            pass
+        finally:
+            self.sock.setblocking(True)
+        check(all(g.startswith(b"uvqq/1 HELLO") for g in got),
+              "only probes before the plain decision: %r" % got)
+        check(len(got) <= most, "%d probes, at most %d" % (len(got), most))
+        return len(got)
+
     def close(self):
         self.sock.close()
 

@@ -129,8 +129,8 @@ def test_a_plain_peer_is_remembered_but_left_alone():
         a = Uvqq("--probe-timeout", "100", "--heartbeat", "50",
                  data_dir=d["a"])
         a.send("/peer %s 老王" % plain.addr)
-        plain.recv()                              # the one probe
         a.wait("peer", peer=plain.addr, kind="plain")
+        plain.probes()
         check(a.quit() == 0, "exit 0")
         a.kill()
         a = Uvqq("--probe-timeout", "100", "--heartbeat", "50",

@@ -36,8 +36,8 @@ def test_memcheck_clean_session():
         a.wait("peer", peer=b.addr, state="offline", timeout=SLOW)
         a.send("are you there?")
         a.send("/peer %s" % plain.addr)
-        plain.recv(timeout=SLOW)              # the probe
         a.wait("peer", peer=plain.addr, kind="plain", timeout=SLOW)
+        plain.probes()
         a.send("to the plain peer")
         check(plain.recv(timeout=SLOW)[0] == "to the plain peer", "plain")
         plain.sendto("back from plain", a.port)

@@ -68,6 +68,29 @@ test_decode_reports_code_point_and_length(void **state)
 	assert_int_equal(cp, 0x1f44d);
 }
 
+static void
+test_is_text_takes_a_few_bad_bytes_but_not_binary(void **state)
+{
+	unsigned char	 noise[4096];
+	unsigned	 x = 12345;
+	size_t		 i;
+
+	(void)state;
+	assert_true(utf8_is_text("你好 world\r\n\tok", 18));
+	assert_true(utf8_is_text("caf\xe9 au lait", 14));	/* Latin-1 */
+	assert_true(utf8_is_text("\xff", 1));
+	assert_true(utf8_is_text("", 0));
+	assert_false(utf8_is_text("\x00\x01\x02\x03" "abc", 7));
+	assert_false(utf8_is_text("\xc4\xe3\xba\xc3", 4));	/* GBK 你好 */
+	for (i = 0; i < sizeof noise; i++) {
+		x = x * 1103515245 + 12345;
+		noise[i] = (unsigned char)(x >> 16);
+	}
+	assert_false(utf8_is_text((char *)noise, sizeof noise));
+	/* A mis-encoded word in a long line of Chinese is still text. */
+	assert_true(utf8_is_text("今天下午三点 \xb2\xe2\xca\xd4 见", 27));
+}
+
 int
 main(void)
 {
@@ -77,6 +100,7 @@ main(void)
 		cmocka_unit_test(test_sanitize_replaces_each_bad_byte_with_fffd),
 		cmocka_unit_test(test_cut_never_splits_a_character),
 		cmocka_unit_test(test_decode_reports_code_point_and_length),
+		cmocka_unit_test(test_is_text_takes_a_few_bad_bytes_but_not_binary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
