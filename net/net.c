@@ -611,6 +611,9 @@ tick_cb(uv_timer_t *t)
 		if (hs_complete(l) && now - l->last_sent >= n->heartbeat_ms) {
 			memset(&ping, 0, sizeof ping);
 			ping.type = FRAME_PING;
+			/* Names its session: that completes its side of a
+			 * handshake whose last WELCOME was lost. */
+			ping.dsid = l->rsid;
 			l->probe_us = uv_hrtime() / 1000;
 			net_send_frame(n, l, &ping);
 		}

@@ -35,7 +35,7 @@ enum frame_type {
 	FRAME_WELCOME,	/* s d n u [p]: answer to HELLO */
 	FRAME_MSG,	/* s q b m f: one segment of a message; body = text */
 	FRAME_ACK,	/* s d a [k]: cumulative and selective acknowledgement */
-	FRAME_PING,	/* s: heartbeat */
+	FRAME_PING,	/* s [d]: heartbeat */
 	FRAME_PONG,	/* s d: heartbeat answer */
 	FRAME_BYE,	/* s: the sender is leaving */
 };
