@@ -24,6 +24,7 @@
 #define HS_PROBES	5	/* HELLOs to a peer of unknown kind */
 #define HS_REPEAT_MS	250	/* first repeat of an unfinished handshake */
 #define HS_TEXT_MS	1000	/* HELLOs in answer to bare text, at most */
+#define HS_GREETINGS	3	/* HELLOs to a stranger's text, in all */
 
 /* When each probe goes, in thousandths of the probe timeout. */
 static const unsigned	probe_at[HS_PROBES] = { 0, 100, 250, 500, 750 };
@@ -307,14 +308,18 @@ hs_on_text(struct link *l)
 	}
 	/*
 	 * Text from an address that speaks uvqq to us: it took us for
-	 * plain. Text from a stranger: it may be a uvqq that did, so greet
-	 * it once. A plain peer we probed ourselves hears nothing more.
+	 * plain. Text from a stranger: it may be a uvqq that did (all its
+	 * probes lost, or we were not up yet), so greet it, a few times in
+	 * case a greeting is lost. A plain peer we probed ourselves hears
+	 * nothing more.
 	 */
-	if (l->kind == PEER_UVQQ) {
-		if (uv_now(n->loop) - l->last_hello >= HS_TEXT_MS)
-			hs_send_hello(l, FRAME_HELLO);
-	} else if (!l->known && !l->greeted)
-		l->greeted = hs_send_hello(l, FRAME_HELLO) == 0;
+	if (uv_now(n->loop) - l->last_hello < HS_TEXT_MS)
+		return;
+	if (l->kind == PEER_UVQQ)
+		hs_send_hello(l, FRAME_HELLO);
+	else if (!l->known && l->greetings < HS_GREETINGS &&
+	    hs_send_hello(l, FRAME_HELLO) == 0)
+		l->greetings++;
 }
 
 void
@@ -323,6 +328,7 @@ hs_adopt(struct link *l)
 	l->known = l->validated = 1;
 	/* A stranger's text may have been too little to pay for a greeting:
 	 * now that we write to it, it gets one before what we type. */
-	if (l->kind == PEER_PLAIN && !l->greeted)
-		l->greeted = hs_send_hello(l, FRAME_HELLO) == 0;
+	if (l->kind == PEER_PLAIN && l->greetings == 0 &&
+	    hs_send_hello(l, FRAME_HELLO) == 0)
+		l->greetings++;
 }

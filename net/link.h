@@ -88,7 +88,7 @@ struct link {
 	int			 packs;		/* takes packed datagrams */
 	int			 known;		/* added by us, not a stranger */
 	int			 validated;	/* known, or it named our session */
-	int			 greeted;	/* a stranger's text was answered */
+	unsigned		 greetings;	/* HELLOs to a stranger's text */
 	uint64_t		 hs_sid;	/* the session that said HELLO or
 						   WELCOME to us */
 	int			 hs_confirmed;	/* rsid named our session */
