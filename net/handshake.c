@@ -104,11 +104,12 @@ hs_schedule(struct link *l)
 	struct net	*n = l->net;
 	unsigned	 ms;
 
+	if (hs_complete(l))
+		l->hello_tries = 0;
 	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING ||
 	    hs_complete(l) || (!l->validated &&
 	    l->hello_tries >= NET_HS_REPEATS)) {
 		l->hello_due = 0;
-		l->hello_tries = 0;
 		return;
 	}
 	ms = HS_REPEAT_MS << (l->hello_tries < 8 ? l->hello_tries : 8);
@@ -128,7 +129,7 @@ flush_pending(struct link *l)
 	while ((p = l->pend_head) != NULL) {
 		l->pend_head = p->next;
 		if (l->kind == PEER_PLAIN)
-			net_send_plain(l->net, l, p->text, p->len);
+			link_send_plain(l, p->text, p->len);
 		else if ((r = link_queue(l, p->id, p->text, p->len)) != 0)
 			net_emit_id(l->net, l, EV_FAILED, p->id,
 			    uv_strerror(r));
@@ -260,7 +261,7 @@ hs_on_frame(struct link *l, const struct frame *f)
 	int		 news;
 
 	/* Only a frame naming our session shows it reached them. */
-	if (f->dsid == n->sid && f->type != FRAME_MSG) {
+	if (f->dsid == n->sid) {
 		l->hs_confirmed = 1;
 		l->validated = 1;
 	}

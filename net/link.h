@@ -191,7 +191,7 @@ struct link	*link_new(struct net *, const struct sockaddr *, enum peer_kind,
 		     enum peer_state);
 void	 link_destroy(struct link *);
 /* Bare text to a plain peer, cut into PROTO_PLAIN_CHUNK datagrams. */
-void	 net_send_plain(struct net *, struct link *, const char *, size_t);
+void	 link_send_plain(struct link *, const char *, size_t);
 
 /* handshake.c */
 /* HELLO (a probe, a repeat, a new nick) or WELCOME to one peer. */

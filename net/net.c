@@ -320,11 +320,10 @@ net_pack_flush(struct net *n)
 }
 
 void
-net_send_plain(struct net *n, struct link *l, const char *text, size_t len)
+link_send_plain(struct link *l, const char *text, size_t len)
 {
 	size_t	 cut;
 
-	(void)n;
 	if (len == 0) {
 		link_sendto(l, "", 0);
 		return;

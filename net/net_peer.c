@@ -82,7 +82,7 @@ net_send(struct net *n, const struct sockaddr *sa, uint64_t id,
 	if (!l->known)
 		hs_adopt(l);
 	if (l->kind == PEER_PLAIN) {
-		net_send_plain(n, l, text, len);
+		link_send_plain(l, text, len);
 		return 0;
 	}
 	if (l->state != PEER_PROBING) {
