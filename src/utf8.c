@@ -105,6 +105,12 @@ utf8_is_text(const char *s, size_t len)
 	size_t		 n, total = len, bad = 0;
 
 	while (len > 0) {
+		/* Printable ASCII, most of most text, needs no decoding. */
+		if ((unsigned char)*s - 0x20u < 0x5fu) {
+			s++;
+			len--;
+			continue;
+		}
 		n = utf8_decode(s, len, &cp);
 		if (n == 0 || cp == 0x7f || (cp < 0x20 && cp != '\t' &&
 		    cp != '\n' && cp != '\r')) {
