@@ -3,6 +3,8 @@
  * end become commands or messages, what net/ reports updates the peer
  * list, and everything worth showing goes on to the front end.
  */
+#include <sys/stat.h>
+
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include "src/app.h"
 #include "src/cmd.h"
 #include "src/history.h"
+#include "src/identity.h"
 #include "src/store.h"
 #include "src/set.h"
 #include "src/utf8.h"
@@ -620,6 +623,14 @@ app_finish_cb(uv_timer_t *t)
 }
 
 void
+app_free(struct app *app)
+{
+	peer_list_free(&app->peers);
+	identity_free(app->identity);
+	app->identity = NULL;
+}
+
+void
 app_quit(struct app *app, unsigned linger_ms)
 {
 	if (app->finished)
@@ -631,6 +642,47 @@ app_quit(struct app *app, unsigned linger_ms)
 	} else if (linger_ms < uv_timer_get_due_in(&app->linger))
 		uv_timer_start(&app->linger, app_finish_cb, linger_ms, 0);
 	app_check_done(app);
+}
+
+/*
+ * Who we are: the key kept in the data directory (made on the first
+ * start), or one for this run alone with --no-history. The store's
+ * message ids are given out under the user id it yields.
+ */
+static int
+app_open_identity(struct app *app, char **cause)
+{
+	int	 r;
+
+	if ((app->identity = identity_alloc()) == NULL)
+		return UV_ENOMEM;
+	if (app->store == NULL)
+		return identity_new(app->identity);
+	if ((r = identity_open(app->identity, app->data_dir, cause)) != 0)
+		return r;
+	if ((r = store_set_user(app->store, app->identity->uid,
+	    app->identity->created)) != 0) {
+		if (asprintf(cause, "history: cannot use %s: %s; start with "
+		    "--data-dir elsewhere, or --no-history",
+		    store_path(app->store), store_error(app->store)) < 0)
+			*cause = NULL;
+		return r;
+	}
+	return 0;
+}
+
+/* History and key are only as private as the directory they are in. */
+static void
+app_check_data_dir(struct app *app)
+{
+	struct stat	 st;
+
+	if (app->data_dir == NULL || stat(app->data_dir, &st) != 0 ||
+	    (st.st_mode & 077) == 0)
+		return;
+	app_error(app, "%s is open to others (mode %04o): keep your history "
+	    "and key private with chmod 700 %s", app->data_dir,
+	    (unsigned)(st.st_mode & 07777), app->data_dir);
 }
 
 int
@@ -647,11 +699,15 @@ app_start(struct app *app, char **cause)
 	app_load_config(app, 1);
 	if ((r = history_open(app, cause)) != 0)
 		return r;
+	if ((r = app_open_identity(app, cause)) != 0) {
+		history_close(app);
+		return r;
+	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.bind = app->opts.bind;
 	cfg.port = app->opts.port;
 	cfg.nick = app->nick;
-	cfg.uid = app->store != NULL ? store_user_id(app->store) : 0;
+	cfg.uid = app->identity->uid;
 	cfg.heartbeat_ms = app->opts.heartbeat_ms;
 	cfg.probe_ms = app->opts.probe_ms;
 	cfg.rate_limit = app->opts.rate_limit;
@@ -682,11 +738,14 @@ app_start(struct app *app, char **cause)
 	if ((ev = evq_new(EV_READY)) != NULL) {
 		snprintf(ev->peer, sizeof ev->peer, "%s",
 		    net_local_addr(app->net));
-		if (event_set_nick(ev, app->nick) != 0)
+		if (event_set_nick(ev, app->nick) != 0 ||
+		    event_set_text(ev, app->identity->fingerprint,
+		    strlen(app->identity->fingerprint)) != 0)
 			evq_free(ev);
 		else
 			evq_push(&app->evq, ev);
 	}
+	app_check_data_dir(app);
 	set_tell_ui(app);
 	history_restore_peers(app);
 	/* Scripts ask with /history; people see their conversations. */

@@ -19,6 +19,7 @@
 #define APP_HELD_MAX		4096	/* or when this many events wait */
 #define APP_BUSY_TURN		16	/* events in a turn that make it busy */
 
+struct identity;
 struct net;
 struct store;
 struct ui;
@@ -42,6 +43,7 @@ struct app_options {
 	const char	*config;	/* NULL: the XDG default */
 	int		 no_config;
 	int		 bell;		/* front end options, set with /set */
+	int		 notify;	/* index in set.c's names; 0: auto */
 	char		 timestamp[32];	/* strftime format */
 	unsigned	 scrollback;	/* lines kept per conversation */
 	unsigned	 set_on_command_line;	/* APP_SET_* bits */
@@ -55,6 +57,8 @@ struct app {
 	struct evq		 evq;		/* net and ui talk through it */
 	struct net		*net;
 	struct store		*store;		/* NULL with --no-history */
+	struct identity		*identity;	/* our key pair: guarded memory,
+						   wiped by app_free */
 	struct ui		*ui;
 	struct peer_list	 peers;
 	struct peer		*current;	/* where plain text goes */
@@ -80,6 +84,8 @@ struct app {
 
 int	 app_init(struct app *, uv_loop_t *, const struct app_options *,
 	     struct ui *);
+/* After the loop has ended: wipe and free what app_start kept. */
+void	 app_free(struct app *);
 /* Bind, start the front end, add the PEER arguments. */
 int	 app_start(struct app *, char **cause);
 /* Leave once every outstanding message is delivered or failed, or after

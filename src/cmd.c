@@ -18,6 +18,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_search_entry,
 	&cmd_set_entry,
 	&cmd_nick_entry,
+	&cmd_whoami_entry,
 	&cmd_help_entry,
 	&cmd_quit_entry,
 	NULL

@@ -96,6 +96,35 @@ show_bell(struct app *app, char *buf, size_t len)
 	snprintf(buf, len, "%s", app->opts.bell ? "on" : "off");
 }
 
+/* What /set notify takes; the full-screen front end knows them too. */
+static const char *const notify_names[] = {
+	"auto", "off", "bell", "terminal", "desktop",
+};
+#define NOTIFY_NAMES	(sizeof notify_names / sizeof notify_names[0])
+
+static int
+set_notify(struct app *app, const char *v, char **cause)
+{
+	size_t	 i;
+
+	for (i = 0; i < NOTIFY_NAMES; i++) {
+		if (strcmp(v, notify_names[i]) == 0) {
+			app->opts.notify = (int)i;
+			return 0;
+		}
+	}
+	return cmd_error(cause, UV_EINVAL, "notify: auto, off, bell, "
+	    "terminal or desktop, not %s", v);
+}
+
+static void
+show_notify(struct app *app, char *buf, size_t len)
+{
+	size_t	 i = (size_t)app->opts.notify;
+
+	snprintf(buf, len, "%s", i < NOTIFY_NAMES ? notify_names[i] : "auto");
+}
+
 static int
 set_timestamp(struct app *app, const char *v, char **cause)
 {
@@ -169,8 +198,15 @@ const struct set_entry set_table[] = {
 	  SET_AT_START, set_port, show_port },
 	{ "bind", "address to bind (from the next start)",
 	  SET_AT_START, set_bind, show_bind },
-	{ "bell", "ring the terminal bell for messages elsewhere (on/off)",
-	  SET_TELL_UI, set_bell, show_bell },
+	{ "bell", "ring the terminal bell for messages elsewhere (on/off) "
+	  "when notify rings it; off: never", SET_TELL_UI, set_bell,
+	  show_bell },
+	{ "notify", "how a message in a conversation not shown, or any "
+	  "while the terminal is not focused, is told: auto (the terminal's "
+	  "own if known, else desktop, else bell), off, bell, terminal "
+	  "(OSC 777/9; in tmux only with allow-passthrough on, else the "
+	  "bell), desktop (notify-send, else the bell)", SET_TELL_UI,
+	  set_notify, show_notify },
 	{ "timestamp", "strftime format of the time before each line",
 	  SET_TELL_UI, set_timestamp, show_timestamp },
 	{ "scrollback", "lines kept in memory per conversation",

@@ -18,7 +18,8 @@ enum ev_kind {
 	EV_LOAD_OLDER,	/* ui -> core: up to id stored lines with peer before
 			   rowid (0: the newest), answered as history
 			   messages and one EV_INFO "N older", all with tag */
-	EV_READY,	/* core -> ui: bound (peer = local address, nick) */
+	EV_READY,	/* core -> ui: bound (peer = local address, nick,
+			   text = our fingerprint) */
 	EV_PEER,	/* net -> core -> ui: a peer was added or changed */
 	EV_CLOSED,	/* core -> ui: a peer was forgotten */
 	EV_MESSAGE,	/* net -> core -> ui: text received (id, nick, text) */

@@ -1,10 +1,13 @@
 /* main.c: command line, the loop, and the exit code. */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <uv.h>
 
 #include "net/addr.h"
@@ -32,9 +35,9 @@ usage(FILE *f)
 "      --rate-limit N   text datagrams per second taken from one plain peer;\n"
 "                       more are dropped and counted (default %d; 0: no limit)\n"
 "      --known-only     ignore everyone not added with /peer or as a PEER\n"
-"      --data-dir DIR   keep history, outbox and peers in DIR\n"
+"      --data-dir DIR   keep your key, history, outbox and peers in DIR\n"
 "                       (default $XDG_DATA_HOME/uvqq or ~/.local/share/uvqq)\n"
-"      --no-history     keep nothing on disk\n"
+"      --no-history     keep nothing on disk (a new key for each run)\n"
 "      --config FILE    read commands from FILE at start\n"
 "                       (default $XDG_CONFIG_HOME/uvqq/uvqqrc or ~/.config/...)\n"
 "      --no-config      read no config file\n"
@@ -209,6 +212,15 @@ main(int argc, char **argv)
 	char			*cause = NULL;
 	int			 done = 0, r;
 
+	/*
+	 * What uvqq writes is the user's alone: the identity key, the
+	 * history, and the files SQLite makes beside it (-wal, -shm), which
+	 * it creates itself with the database's mode minus the umask. With
+	 * umask 077 every one of them is born 0600 (directories 0700),
+	 * whatever the user's umask, and no chmod after the fact leaves a
+	 * moment when another user could open one.
+	 */
+	umask(077);
 	memset(&opts, 0, sizeof opts);
 	opts.bind = "0.0.0.0";
 	opts.port = DEFAULT_PORT;
@@ -224,6 +236,12 @@ main(int argc, char **argv)
 
 	/* A reader that went away is an error on write, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any key is made: it picks its random source, once. */
+	if (sodium_init() < 0) {
+		fprintf(stderr, "uvqq: cannot initialise libsodium (no source "
+		    "of randomness?)\n");
+		return 1;
+	}
 
 	ui = opts.headless ? ui_headless_new() : ui_curses_new();
 	if (ui == NULL) {
@@ -246,7 +264,8 @@ main(int argc, char **argv)
 		}
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
-	peer_list_free(&app.peers);
+	/* Last: the secret key is wiped once nothing can use it any more. */
+	app_free(&app);
 	ui->destroy(ui);
 	r = uv_loop_close(loop);
 	if (r != 0)

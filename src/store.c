@@ -151,12 +151,6 @@ store_path(const struct store *s)
 	return s->path;
 }
 
-uint64_t
-store_user_id(const struct store *s)
-{
-	return s->uid;
-}
-
 int64_t
 store_now_ms(void)
 {
@@ -289,34 +283,6 @@ migrate(struct store *s, char **cause)
 	return 0;
 }
 
-/* Our user id: made once, kept in the database, sent in every HELLO. */
-static int
-load_user_id(struct store *s)
-{
-	sqlite3_stmt	*st;
-	int64_t		 v = 0;
-	int		 r;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
-	    "'uid'", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	while (v == 0) {
-		if ((r = uv_random(NULL, NULL, &v, sizeof v, 0, NULL)) != 0)
-			return r;
-	}
-	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO meta VALUES "
-	    "('uid', ?)", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, v);
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(st);
-	s->uid = (uint64_t)v;
-	return r;
-}
-
 static int
 load_marks(struct store *s)
 {
@@ -340,6 +306,31 @@ load_marks(struct store *s)
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+/*
+ * Older uvqq made these 0644 (the umask's choice); everything in the data
+ * directory is the owner's alone now (main sets umask 077, so new files,
+ * SQLite's -wal and -shm too, are 0600). Files not ours are left alone.
+ */
+static void
+make_private(const char *dir)
+{
+	static const char *const names[] = {
+		"uvqq.db", "uvqq.db-wal", "uvqq.db-shm",
+	};
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
+			return;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() && (st.st_mode & 077) != 0)
+			(void)chmod(path, 0600);
+		free(path);
+	}
 }
 
 static int
@@ -369,6 +360,7 @@ int
 store_open(struct store **out, const char *dir, char **cause)
 {
 	struct store	*s;
+	struct stat	 st;
 	char		*lockpath = NULL;
 	int		 r, i;
 
@@ -399,6 +391,9 @@ store_open(struct store **out, const char *dir, char **cause)
 			*cause = NULL;
 		goto fail;
 	}
+	if (fstat(s->lockfd, &st) == 0 && (st.st_mode & 077) != 0)
+		(void)fchmod(s->lockfd, 0600);
+	make_private(dir);
 	/*
 	 * One thread uses SQLite: no mutexes, and no allocation statistics
 	 * (they take a global mutex on every malloc and free). Only possible
@@ -423,7 +418,7 @@ store_open(struct store **out, const char *dir, char **cause)
 			goto fail;
 		goto sqlfail;
 	}
-	if (load_user_id(s) != 0 || load_marks(s) != 0)
+	if (load_marks(s) != 0)
 		goto sqlfail;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statements[i], -1,
@@ -443,6 +438,47 @@ sqlfail:
 fail:
 	store_close(s);
 	return r != 0 ? r : UV_EIO;
+}
+
+/*
+ * A peer knows a message of ours by (our user id, its id) and drops one
+ * it has seen: ids must never repeat under one user id. The meta row
+ * 'uid' says which user id this database's ids were given out under.
+ */
+int
+store_set_user(struct store *s, uint64_t uid, int new_user)
+{
+	sqlite3_stmt	*st;
+	int64_t		 stored = 0, jump;
+	int		 r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = "
+	    "'uid'", -1, &st, NULL) != SQLITE_OK)
+		return store_sql_error();
+	if (sqlite3_step(st) == SQLITE_ROW)
+		stored = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if ((uint64_t)stored == uid)
+		return 0;
+	/*
+	 * A key made in this run has no ids anywhere: ours go on. An older
+	 * key new to this database (kept while the database was deleted,
+	 * or copied from elsewhere) may have used any ids in another one:
+	 * jump past what a database could have given out by now.
+	 */
+	jump = store_now_ms() * STORE_IDS_PER_MS;
+	if (!new_user && s->next_id < jump) {
+		s->next_id = jump;
+		if ((r = store_reserve_ids(s)) != 0)
+			return r;
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta VALUES "
+	    "('uid', ?)", -1, &st, NULL) != SQLITE_OK)
+		return store_sql_error();
+	sqlite3_bind_int64(st, 1, (int64_t)uid);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : store_sql_error();
+	sqlite3_finalize(st);
+	return r;
 }
 
 void

@@ -48,7 +48,14 @@ typedef void	(*store_peer_cb)(void *arg, const struct store_peer *);
 int		 store_open(struct store **, const char *dir, char **cause);
 void		 store_close(struct store *);
 const char	*store_path(const struct store *);
-uint64_t	 store_user_id(const struct store *);
+/*
+ * Our user id from now on (the identity's); new_user: its key was made in
+ * this run. Message ids must never repeat under one user id (peers drop
+ * repeats), so when the database has not used this user id before and
+ * the key is older, ids jump to the clock (ms * STORE_IDS_PER_MS): past
+ * any a database could have given out by now. Call it before any message.
+ */
+int		 store_set_user(struct store *, uint64_t uid, int new_user);
 /* Make up to max_rows more rows searchable (within the transaction). */
 int		 store_index_some(struct store *, int max_rows);
 /* Whether some rows are not searchable yet. */

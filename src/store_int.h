@@ -36,6 +36,12 @@ enum {
 #define STORE_BATCH		16	/* rows a statement: a third the cost */
 #define STORE_ID_BLOCK		65536	/* ids reserved at once */
 #define STORE_DELIVERED_RUNS	32	/* runs of delivered ids held back */
+/*
+ * Ids a jump (store_set_user) allows for each ms before it: another
+ * database of the same key would need a million a second to reach it.
+ * Jumped ids stay below 2^53 (exact in JSON) until the year 2255.
+ */
+#define STORE_IDS_PER_MS	1000
 
 #define ADD_PARAMS		9	/* columns of ST_ADD_ROW, a row */
 
@@ -72,7 +78,6 @@ struct store {
 	int		 wal_pages;	/* in the log, not yet checkpointed */
 	int		 wal_commits;	/* commits in the log */
 	int		 lockfd;
-	uint64_t	 uid;
 	char		*path;
 };
 

@@ -3,7 +3,8 @@
  * that feed it (keys through a uv_poll on stdin, SIGWINCH through a
  * uv_signal, one redraw per loop turn in a uv_prepare) and what each key
  * does. Text, conversations, the input line, drawing and what each event
- * does to the model live in curses_{text,win,input,draw,event}.c.
+ * does to the model live in curses_{text,win,input,draw,event}.c, and
+ * notifications in curses_notify.c.
  */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <locale.h>
@@ -29,6 +30,9 @@
 
 #define PASTE_ON	"\033[?2004h"
 #define PASTE_OFF	"\033[?2004l"
+/* Focus reports: "\e[I" in, "\e[O" out (see key_csi). */
+#define FOCUS_ON	"\033[?1004h"
+#define FOCUS_OFF	"\033[?1004l"
 
 /*
  * What puts the terminal back when the program ends some other way than
@@ -47,7 +51,7 @@ term_restore(void)
 	if (!term_active)
 		return;
 	term_active = 0;
-	fputs(PASTE_OFF, stdout);
+	fputs(PASTE_OFF FOCUS_OFF, stdout);
 	fflush(stdout);
 	endwin();
 }
@@ -92,7 +96,7 @@ term_fatal_init(void)
 	size_t			 i;
 
 	term_reset_len = 0;
-	term_reset_add(PASTE_OFF "\033[?1000l\033[?1006l");
+	term_reset_add(PASTE_OFF FOCUS_OFF "\033[?1000l\033[?1006l");
 	term_reset_add(tigetstr("sgr0"));
 	term_reset_add(tigetstr("cnorm"));
 	term_reset_add(tigetstr("rmkx"));
@@ -338,6 +342,11 @@ key_csi(struct cui *c, wint_t k)
 	}
 	c->csi[c->csilen] = '\0';
 	c->esc = ESC_NONE;
+	/* Focus reports, never text (where terminfo has no kxIN). */
+	if (c->csilen == 0 && (k == L'I' || k == L'O')) {
+		cui_notify_focus(c, k == L'I');
+		return;
+	}
 	if (k != L'~')
 		return;		/* a sequence we do not know: ignore it */
 	if (strcmp(c->csi, "200") == 0)
@@ -506,7 +515,9 @@ key_code(struct cui *c, wint_t k)
 		break;
 	default:
 		/* Ctrl- and Alt-arrows have no fixed codes in curses. */
-		if ((int)k == c->word_left[0] || (int)k == c->word_left[1])
+		if ((int)k == c->focus_in || (int)k == c->focus_out)
+			cui_notify_focus(c, (int)k == c->focus_in);
+		else if ((int)k == c->word_left[0] || (int)k == c->word_left[1])
 			ci_word_left(ci);
 		else if ((int)k == c->word_right[0] ||
 		    (int)k == c->word_right[1])
@@ -599,6 +610,7 @@ frame_cb(uv_timer_t *t)
 	c->dirty = 0;
 	c->last_draw = uv_now(c->loop);
 	cd_draw(c->draw, &c->m);
+	cui_notify_flush(c);
 }
 
 static void
@@ -619,6 +631,32 @@ redraw_cb(uv_prepare_t *p)
 	c->dirty = 0;
 	c->last_draw = now;
 	cd_draw(c->draw, &c->m);
+	cui_notify_flush(c);
+}
+
+/*
+ * Stopped from outside (kill -TSTP; in raw mode Ctrl-Z is only a key):
+ * the terminal goes back to what a shell expects, focus and paste
+ * reports off, and is taken again when continued.
+ */
+static void
+tstp_cb(uv_signal_t *s, int signum)
+{
+	struct cui	*c = s->data;
+
+	(void)signum;
+	if (c->stopped)
+		return;
+	fputs(PASTE_OFF FOCUS_OFF, stdout);
+	fflush(stdout);
+	endwin();
+	raise(SIGSTOP);
+	/* Continued: the next frame redraws it all. */
+	fputs(PASTE_ON FOCUS_ON, stdout);
+	fflush(stdout);
+	clearok(curscr, TRUE);
+	c->dirty = 1;
+	cui_notify_focus(c, 1);
 }
 
 /* The code curses gives an extended key, or -1 when it has none. */
@@ -679,7 +717,9 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 	c->word_left[1] = key_code_for("kLFT3");
 	c->word_right[0] = key_code_for("kRIT5");
 	c->word_right[1] = key_code_for("kRIT3");
-	fputs(PASTE_ON, stdout);
+	c->focus_in = key_code_for("kxIN");
+	c->focus_out = key_code_for("kxOUT");
+	fputs(PASTE_ON FOCUS_ON, stdout);
 	fflush(stdout);
 	if ((r = cd_open(&c->draw)) != 0) {
 		term_restore();
@@ -691,17 +731,20 @@ curses_start(struct ui *ui, uv_loop_t *loop, struct evq *evq)
 		return r;
 	}
 	uv_signal_init(loop, &c->winch);
+	uv_signal_init(loop, &c->tstp);
 	uv_prepare_init(loop, &c->redraw);
 	uv_timer_init(loop, &c->frame);
 	c->frame.data = c;
-	c->poll.data = c->winch.data = c->redraw.data = c;
+	c->poll.data = c->winch.data = c->tstp.data = c->redraw.data = c;
 	c->handles = 1;
 	if ((r = uv_poll_start(&c->poll, UV_READABLE, stdin_cb)) != 0 ||
 	    (r = uv_signal_start(&c->winch, winch_cb, SIGWINCH)) != 0 ||
+	    (r = uv_signal_start(&c->tstp, tstp_cb, SIGTSTP)) != 0 ||
 	    (r = uv_prepare_start(&c->redraw, redraw_cb)) != 0) {
 		term_restore();
 		return r;
 	}
+	cui_notify_start(c);
 
 	cui_say(c, NULL, CW_INFO, "welcome to uvqq: /peer ADDR starts a "
 	    "conversation; Alt-1..9 or Ctrl-N/Ctrl-P switch (Alt-0: this "
@@ -725,10 +768,12 @@ curses_stop(struct ui *ui)
 		uv_poll_stop(&c->poll);
 		uv_close((uv_handle_t *)&c->poll, NULL);
 		uv_close((uv_handle_t *)&c->winch, NULL);
+		uv_close((uv_handle_t *)&c->tstp, NULL);
 		uv_close((uv_handle_t *)&c->redraw, NULL);
 		uv_close((uv_handle_t *)&c->frame, NULL);
 		c->handles = 0;
 	}
+	cui_notify_stop(c);
 	if (c->mouse)
 		mousemask(0, NULL);
 	term_restore();
@@ -746,6 +791,7 @@ curses_destroy(struct ui *ui)
 		delscreen(c->screen);
 	ci_free(&c->m.input);
 	cw_free(&c->m.convs);
+	cui_notify_free(c);
 	free(c);
 	free(ui);
 }

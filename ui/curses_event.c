@@ -19,10 +19,10 @@ info_target(struct cui *c, const struct event *ev)
 
 /*
  * A history message is an old line, never news: no unread count, no
- * bell. Replayed at start (no tag), it goes into its conversation. An
- * answer to our EV_LOAD_OLDER waits for the end of the answer; one to a
- * typed /history or /search is a copy shown where it was asked, dimmed,
- * which no delivery report changes.
+ * notification. Replayed at start (no tag), it goes into its
+ * conversation. An answer to our EV_LOAD_OLDER waits for the end of the
+ * answer; one to a typed /history or /search is a copy shown where it
+ * was asked, dimmed, which no delivery report changes.
  */
 static void
 history_message(struct cui *c, const struct event *ev)
@@ -67,7 +67,7 @@ older_answer(struct cui *c, const char *text)
 }
 
 static void
-set_option(struct cui *c, const char *name, const char *value)
+set_option(struct cui *c, const char *name, const char *value, int typed)
 {
 	unsigned long	 n;
 	char		*end;
@@ -76,6 +76,8 @@ set_option(struct cui *c, const char *name, const char *value)
 		return;
 	if (strcmp(name, "bell") == 0)
 		c->bell = strcmp(value, "on") == 0;
+	else if (strcmp(name, "notify") == 0)
+		cui_notify_option(c, value, typed);
 	else if (strcmp(name, "timestamp") == 0) {
 		if (cw_set_stamp(&c->m.convs, value) != 0)
 			cui_say(c, NULL, CW_ERROR, "timestamp format too long");
@@ -101,11 +103,9 @@ message(struct cui *c, const struct event *ev)
 	cw_set_str(&conv->name, ev->name);
 	if ((l = cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id)) != NULL)
 		l->rowid = ev->rowid;
-	if (conv != c->m.shown) {
+	if (conv != c->m.shown)
 		conv->unread++;
-		if (c->bell)
-			beep();
-	}
+	cui_notify_message(c, conv, ev);
 }
 
 /* Delivered, given up for good, or kept to send when they are back. */
@@ -208,7 +208,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		}
 		break;
 	case EV_OPTION:
-		set_option(c, ev->name, ev->text);
+		set_option(c, ev->name, ev->text, ev->tag == TAG_TYPED);
 		break;
 	case EV_INFO:
 		if (ev->tag == TAG_OLDER) {

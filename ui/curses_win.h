@@ -84,6 +84,7 @@ struct cw_conv {
 	enum peer_kind	 kind;
 	int		 known;		/* the core told us about it */
 	unsigned	 unread;	/* messages while not shown */
+	uint64_t	 notified;	/* ms of its last notification, 0 */
 
 	const struct cw_stamp *stamp;	/* the list's */
 	struct cw_line	**ring;		/* cap slots, grown up to bound */

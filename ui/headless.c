@@ -294,6 +294,7 @@ headless_on_event(struct ui *ui, const struct event *ev)
 	case EV_READY:
 		json_string(b, "nick", ev->nick);
 		json_string(b, "addr", ev->peer);
+		json_string(b, "fingerprint", ev->text);
 		break;
 	case EV_PEER:
 		json_string(b, "peer", ev->peer);

@@ -349,10 +349,17 @@ def test_set_shows_and_changes_options():
     try:
         a.send("/set")
         names = set()
-        while len(names) < 7:
+        while len(names) < 8:
             names.add(a.wait("info")["text"].split(" = ")[0])
-        check({"port", "bind", "bell", "timestamp", "scrollback",
+        check({"port", "bind", "bell", "notify", "timestamp", "scrollback",
                "known-only", "rate-limit"} <= names, repr(names))
+        a.send("/set notify loud")
+        check("auto, off, bell, terminal or desktop" in
+              a.wait("error")["text"], "bad notify")
+        a.send("/set notify desktop")
+        check(a.wait("option", name="notify", value="desktop"),
+              "the front end is told")
+        check(a.wait("info")["text"] == "notify = desktop", "set notify")
         a.send("/set rate-limit 5")
         check(a.wait("info")["text"] == "rate-limit = 5", "set")
         a.send("/set bell maybe")

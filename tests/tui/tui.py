@@ -36,11 +36,16 @@ class Term:
     """One tmux server of our own, one pane running the full-screen uvqq."""
 
     def __init__(self, uvqq, args=(), cols=80, rows=24, nick="alice",
-                 shell=False, data_dir=None):
+                 shell=False, data_dir=None, env=None, options=(),
+                 log=None):
         """With shell, uvqq runs under a shell that says "[exited N]"
         afterwards, so the screen after the exit can be read. data_dir:
         where its history lives, kept by close() so that a later Term can
-        start on it; by default a new directory, removed by close()."""
+        start on it; by default a new directory, removed by close().
+        env: more variables for uvqq (its tmux server's environment);
+        options: (name, value) global tmux options set before it starts;
+        log: a file that gets everything uvqq writes to the terminal,
+        from its first byte (tmux's pipe-pane)."""
         if shutil.which("tmux") is None:
             raise TestFailure("tmux is not installed: the full-screen "
                               "tests need it (apt-get install tmux)")
@@ -59,15 +64,26 @@ class Term:
             cmd = 'echo before; %s; echo "[exited $?]"; exec sleep 60' % cmd
         else:
             cmd = "exec " + cmd
+        extra_env = env or {}
         env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
         env.pop("TMUX", None)
+        # No desktop: notifications go where a test says.
+        env.pop("DISPLAY", None)
+        env.pop("WAYLAND_DISPLAY", None)
+        env.update(extra_env)
         self.env = env
+        opts = []
+        for name, value in options:
+            opts += ["set-option", "-g", name, value, ";"]
+        # pipe-pane in the same command list as new-session: before tmux
+        # reads a byte from the pane.
+        pipe = [";", "pipe-pane", "-O", "cat >> '%s'" % log] if log else []
         self.tmux("start-server", ";",
                   "set-option", "-g", "default-terminal", "tmux-256color",
                   ";", "set-option", "-g", "remain-on-exit", "on", ";",
-                  "set-option", "-g", "history-limit", "0", ";",
+                  "set-option", "-g", "history-limit", "0", ";", *opts,
                   "new-session", "-d", "-x", str(cols), "-y", str(rows),
-                  "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", cmd)
+                  "-e", "LANG=C.UTF-8", "-e", "LC_ALL=C.UTF-8", cmd, *pipe)
         try:
             # Our pane by its id: reads and keys reach it in any window.
             self.pane = self.tmux("display-message", "-p", "#{pane_id}")

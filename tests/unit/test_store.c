@@ -1,4 +1,5 @@
 /* test_store.c: the message store's promises, on a real database. */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -203,6 +205,110 @@ test_deliveries_and_other_states_land_on_the_right_rows(void **state)
 	store_close(s);
 }
 
+/* One message of ours: its id. */
+static int64_t
+add_one(struct store *s)
+{
+	int64_t	 id;
+
+	assert_int_equal(store_add_out(s, PEER, "me", "m", MSG_QUEUED, &id),
+	    0);
+	assert_int_equal(store_commit(s), 0);
+	return id;
+}
+
+/*
+ * Peers know our messages by (user id, message id). A key made now has
+ * never been used: ids go on from the database's. The same user id again
+ * changes nothing.
+ */
+static void
+test_a_new_user_id_goes_on_with_the_ids(void **state)
+{
+	struct store	*s = open_store(*state);
+	int64_t		 first, id;
+
+	assert_int_equal(store_set_user(s, 0x1111, 1), 0);
+	first = add_one(s);
+	assert_true(first == 1);
+	store_close(s);
+	/* Upgraded: the random user id of old gives way to the key's. */
+	s = open_store(*state);
+	assert_int_equal(store_set_user(s, 0x2222, 1), 0);
+	assert_true((id = add_one(s)) == first + 1);
+	store_close(s);
+	s = open_store(*state);
+	assert_int_equal(store_set_user(s, 0x2222, 0), 0);
+	assert_true(add_one(s) == id + 1);
+	store_close(s);
+}
+
+/*
+ * A key older than its use here (the database deleted while the key was
+ * kept, or the key copied in) may have used any ids elsewhere: ours jump
+ * past what a database could have given out, and stay there.
+ */
+static void
+test_an_older_key_new_to_the_database_makes_ids_jump(void **state)
+{
+	struct store	*s = open_store(*state);
+	int64_t		 before, id;
+
+	before = (int64_t)time(NULL) * 1000 * 1000;
+	assert_int_equal(store_set_user(s, 0x3333, 0), 0);
+	id = add_one(s);
+	assert_true(id >= before);
+	assert_true(id < ((int64_t)1 << 53));	/* exact in JSON */
+	store_close(s);
+	s = open_store(*state);
+	assert_int_equal(store_set_user(s, 0x3333, 0), 0);
+	assert_true(add_one(s) == id + 1);
+	store_close(s);
+}
+
+/*
+ * Made 0644 by older versions: private from the next start. The log and
+ * its index stay beside the database after a crash: those too.
+ */
+static void
+test_old_world_readable_files_become_private(void **state)
+{
+	static const char *const names[] = {
+		"uvqq.db", "uvqq.db-wal", "uvqq.db-shm", "lock",
+	};
+	const char	*dir = *state;
+	struct store	*s;
+	struct stat	 st;
+	char		 path[128];
+	size_t		 i;
+	int		 status;
+	pid_t		 pid;
+
+	if ((pid = fork()) == 0) {
+		s = open_store(dir);
+		add_one(s);
+		for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+			if (chmod(path, 0644) != 0)
+				_exit(1);
+		}
+		_exit(0);	/* a crash: the -wal and -shm stay */
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	s = open_store(dir);
+	add_one(s);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		assert_int_equal(stat(path, &st), 0);
+		if ((st.st_mode & 07777) != 0600)
+			fail_msg("%s is %04o", names[i],
+			    (unsigned)(st.st_mode & 07777));
+	}
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -215,6 +321,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_deliveries_and_other_states_land_on_the_right_rows,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_new_user_id_goes_on_with_the_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_an_older_key_new_to_the_database_makes_ids_jump,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_old_world_readable_files_become_private, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,8 +76,8 @@ test_is_text_takes_a_few_bad_bytes_but_not_binary(void **state)
 	size_t		 i;
 
 	(void)state;
-	assert_true(utf8_is_text("你好 world\r\n\tok", 18));
-	assert_true(utf8_is_text("caf\xe9 au lait", 14));	/* Latin-1 */
+	assert_true(utf8_is_text("你好 world\r\n\tok", 17));
+	assert_true(utf8_is_text("caf\xe9 au lait", 12));	/* Latin-1 */
 	assert_true(utf8_is_text("\xff", 1));
 	assert_true(utf8_is_text("", 0));
 	assert_false(utf8_is_text("\x00\x01\x02\x03" "abc", 7));
