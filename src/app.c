@@ -651,7 +651,7 @@ app_start(struct app *app, char **cause)
 	cfg.bind = app->opts.bind;
 	cfg.port = app->opts.port;
 	cfg.nick = app->nick;
-	cfg.uid = app->store != NULL ? store_user_id(app->store) : 0;
+	cfg.identity = NULL;	/* TODO identity */
 	cfg.heartbeat_ms = app->opts.heartbeat_ms;
 	cfg.probe_ms = app->opts.probe_ms;
 	cfg.rate_limit = app->opts.rate_limit;
