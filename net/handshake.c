@@ -8,12 +8,16 @@
  * silence until the timeout make it plain, and from then on it sees only
  * what is typed to it.
  *
- * Between two uvqq the handshake is complete when each knows the other's
- * current session: we had its HELLO or WELCOME (hs_sid), and it sent us
- * a frame naming our session in d= (hs_confirmed). Until then the side
- * that knows the other speaks uvqq says HELLO again, backing off, so a
- * lost WELCOME never costs the session, and a uvqq never takes a peer
- * that has spoken uvqq to it for plain.
+ * Between two uvqq, HELLO and WELCOME carry each side's identity key (i=)
+ * and a key for this run (e=), from which both derive the session's keys
+ * (seal.c). A WELCOME proves its sender holds its identity key: its body
+ * is a seal of nothing under the new keys. The handshake is complete when
+ * a proof from the peer's session has opened here: that session becomes
+ * the current one (session.c), and the peer has our keys too, since it
+ * sealed with them. Until then the side that knows the other speaks uvqq
+ * says HELLO again, backing off, so a lost WELCOME never costs the
+ * session, and a uvqq never takes a peer that has spoken uvqq for plain.
+ * Everything after the handshake travels sealed (session_send).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,35 +41,51 @@ static const unsigned	probe_at[HS_PROBES] = { 0, 100, 250, 500, 750 };
  * packet.
  */
 static const char hello_text[] =
-    "Hello! This is %s chatting with uvqq, a terminal messenger that "
-    "also talks to plain UDP chat programs such as yours. Just reply with "
-    "text to talk; if this greeting came more than once, the network lost "
-    "the answers.";
+    "Hello! This is %s, chatting with uvqq: a messenger for the terminal "
+    "that also talks to plain UDP chat programs such as yours. Just reply "
+    "with text to talk: %s reads what you type, and you will see only "
+    "what %s types. uvqq says this hello a few times within a second, in "
+    "case the network loses one; a uvqq at your end would answer it, a "
+    "chat program like yours need not. The greeting is long on purpose: "
+    "its size is what lets a uvqq answer it without ever sending more "
+    "than it received.";
+
+/* What HELLO and WELCOME share: who we are, and our keys. */
+static void
+handshake_frame(struct link *l, struct frame *f, enum frame_type type,
+    uint64_t dsid)
+{
+	struct net	*n = l->net;
+
+	memset(f, 0, sizeof *f);
+	f->type = type;
+	f->sid = n->sid;
+	f->dsid = dsid;
+	memcpy(f->nick, n->nick, sizeof f->nick);
+	memcpy(f->ikey, n->identity.pk, sizeof f->ikey);
+	memcpy(f->ekey, n->eph.pk, sizeof f->ekey);
+	f->packs = 1;
+}
 
 int
-hs_send_hello(struct link *l, enum frame_type type)
+hs_send_hello(struct link *l)
 {
 	struct net	*n = l->net;
 	struct frame	 f;
-	char		 body[sizeof hello_text + PROTO_NICK_MAX];
+	char		 body[sizeof hello_text + 3 * PROTO_NICK_MAX];
 	char		 buf[PROTO_PACK_MAX];
 	int		 len, r;
 
-	memset(&f, 0, sizeof f);
-	f.type = type;
-	f.sid = n->sid;
-	f.dsid = l->rsid;
-	memcpy(f.nick, n->nick, sizeof f.nick);
-	f.uid = n->uid;
-	f.packs = 1;
+	handshake_frame(l, &f, FRAME_HELLO,
+	    l->cand.sid != 0 ? l->cand.sid : l->rsid);
 	/*
 	 * The greeting is for a person who may be reading (a plain peer, or
 	 * one whose kind we do not know), and for a uvqq that may not know
 	 * us: it pays for the answer. A stranger's own repeats do without.
 	 */
-	if (type == FRAME_HELLO && (l->kind == PEER_PLAIN ||
-	    (l->validated && !hs_complete(l)))) {
-		len = snprintf(body, sizeof body, hello_text, n->nick);
+	if (l->kind == PEER_PLAIN || (l->validated && !hs_complete(l))) {
+		len = snprintf(body, sizeof body, hello_text, n->nick,
+		    n->nick, n->nick);
 		f.body = body;
 		f.bodylen = len > 0 ? (size_t)len : 0;
 	}
@@ -82,15 +102,66 @@ hs_send_hello(struct link *l, enum frame_type type)
 	if ((r = link_sendto(l, buf, (size_t)len)) != 0)
 		return r;
 	l->last_hello = uv_now(n->loop);
-	if (type == FRAME_HELLO)
-		l->probe_us = uv_hrtime() / 1000;
+	l->probe_us = uv_hrtime() / 1000;
 	return 0;
 }
 
+/* Answer the HELLO (or news) of session s, with our proof under its keys. */
+static int
+send_welcome(struct link *l, struct session *s)
+{
+	struct frame	 f;
+	char		 proof[64], buf[PROTO_PACK_MAX];
+	int		 len;
+
+	handshake_frame(l, &f, FRAME_WELCOME, s->sid);
+	if ((len = session_prove(l, s, &f, proof, sizeof proof)) < 0)
+		return len;
+	f.body = proof;
+	f.bodylen = (size_t)len;
+	if ((len = proto_encode(&f, buf, sizeof buf)) < 0)
+		return len;
+	return link_sendto(l, buf, (size_t)len);
+}
+
+/*
+ * A sealed PING to the session we took: it opens only with our keys, so it
+ * tells the peer we took its session too (it takes ours on it), and it is
+ * answered sealed, which tells us it did.
+ */
+static int
+send_sealed_ping(struct link *l)
+{
+	struct frame	 f;
+
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_PING;
+	f.dsid = l->rsid;
+	l->probe_us = uv_hrtime() / 1000;
+	return net_send_frame(l->net, l, &f);
+}
+
+/* Our new nick, to a peer: sealed once there is a session. */
+int
+hs_send_nick(struct link *l)
+{
+	struct frame	 f;
+
+	if (l->rsid == 0)
+		return hs_send_hello(l);
+	handshake_frame(l, &f, FRAME_HELLO, l->rsid);
+	return net_send_frame(l->net, l, &f);
+}
+
+/*
+ * Complete: we took its session (its proof opened here), no newer one is
+ * pending, and it took ours (a seal from it opened, which it sends only
+ * to a session it took, or it proved itself again after we took it).
+ */
 int
 hs_complete(const struct link *l)
 {
-	return l->rsid != 0 && l->hs_sid == l->rsid && l->hs_confirmed;
+	return l->rsid != 0 && l->cand.sid == 0 && l->peer_has_us;
 }
 
 /*
@@ -106,7 +177,8 @@ hs_schedule(struct link *l)
 
 	if (hs_complete(l))
 		l->hello_tries = 0;
-	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING ||
+	/* Our own probes keep their schedule (probe_next). */
+	if (l->kind != PEER_UVQQ || (l->state == PEER_PROBING && l->known) ||
 	    hs_complete(l) || (!l->validated &&
 	    l->hello_tries >= NET_HS_REPEATS)) {
 		l->hello_due = 0;
@@ -149,28 +221,21 @@ hs_become_plain(struct link *l)
 	link_arm_timer(l);
 }
 
-/* A HELLO or WELCOME from session f->sid: we know who it is now. */
+/* The candidate proved itself: it is the peer's session now. */
 static void
-become_uvqq(struct link *l, const struct frame *f)
+become_uvqq(struct link *l)
 {
-	int	 changed = 0;
-
 	if (l->state == PEER_PROBING)
 		l->hello_due = 0;	/* no more probes */
-	l->hs_sid = f->sid;
-	l->ruid = f->uid;
-	l->packs = f->packs;
-	if (f->nick[0] != '\0' && strcmp(l->nick, f->nick) != 0) {
-		memcpy(l->nick, f->nick, sizeof l->nick);
-		changed = 1;
-	}
-	if (l->kind != PEER_UVQQ || l->state != PEER_ONLINE) {
-		l->kind = PEER_UVQQ;
-		l->state = PEER_ONLINE;
-		changed = 1;
-	}
-	if (changed)
-		net_emit_peer(l->net, l);
+	session_commit(l);
+	l->validated = 1;
+	l->peer_has_us = 0;
+	if (l->cur.nick[0] != '\0')
+		memcpy(l->nick, l->cur.nick, sizeof l->nick);
+	l->kind = PEER_UVQQ;
+	l->state = PEER_ONLINE;
+	/* Always told: the key, or the run, may be new. */
+	net_emit_peer(l->net, l);
 	flush_pending(l);
 }
 
@@ -191,7 +256,7 @@ probe_next(struct link *l)
 {
 	struct net	*n = l->net;
 
-	hs_send_hello(l, FRAME_HELLO);
+	hs_send_hello(l);
 	l->probes++;
 	l->hello_due = l->probes < HS_PROBES ? l->probe_start +
 	    (uint64_t)n->probe_ms * probe_at[l->probes] / 1000 : 0;
@@ -213,7 +278,7 @@ static void
 probe_expired(struct link *l)
 {
 	l->hello_due = 0;
-	if (l->rsid == 0) {
+	if (!l->heard_uvqq) {
 		hs_become_plain(l);
 		return;
 	}
@@ -234,15 +299,20 @@ hs_on_timer(struct link *l)
 	}
 	if (l->hello_due == 0 || now < l->hello_due)
 		return;
-	if (l->state == PEER_PROBING) {
-		/* A stranger's frame made this link: we probe only our own. */
-		if (l->known)
-			probe_next(l);
-		else
-			l->hello_due = 0;
+	if (l->state == PEER_PROBING && l->known) {
+		probe_next(l);
 		return;
 	}
-	hs_send_hello(l, FRAME_HELLO);
+	/*
+	 * A session it proposed: our proof for it is all it needs, one way.
+	 * Once we took its session, ours may be what is missing. Else ask.
+	 */
+	if (l->cand.sid != 0)
+		send_welcome(l, &l->cand);
+	else if (l->rsid != 0)
+		send_sealed_ping(l);
+	else
+		hs_send_hello(l);
 	l->hello_tries++;
 	hs_schedule(l);
 }
@@ -250,51 +320,103 @@ hs_on_timer(struct link *l)
 void
 hs_restore(struct link *l)
 {
-	hs_send_hello(l, FRAME_HELLO);
+	hs_send_hello(l);
 	hs_schedule(l);
 }
 
-void
-hs_on_frame(struct link *l, const struct frame *f)
+/* After anything the handshake hears: repeat HELLO while unfinished. */
+static void
+hs_after(struct link *l)
 {
-	struct net	*n = l->net;
-	int		 news;
-
-	/* Only a frame naming our session shows it reached them. */
-	if (f->dsid == n->sid) {
-		l->hs_confirmed = 1;
-		l->validated = 1;
-	}
-	switch (f->type) {
-	case FRAME_HELLO:
-		hs_send_hello(l, FRAME_WELCOME);
-		become_uvqq(l, f);
-		break;
-	case FRAME_WELCOME:
-		if (f->dsid != n->sid)
-			break;
-		news = l->hs_sid != f->sid;
-		hs_rtt_from_probe(l);
-		become_uvqq(l, f);
-		/* Tell it we heard: that completes its side. */
-		if (news)
-			hs_send_hello(l, FRAME_WELCOME);
-		break;
-	case FRAME_BYE:
-		return;
-	default:
-		/*
-		 * It speaks uvqq, but we have no handshake with this run of
-		 * it (a lost HELLO, a restart, or we took it for plain): ask
-		 * now, once a second at most.
-		 */
-		if ((l->hs_sid != l->rsid || l->kind != PEER_UVQQ) &&
-		    uv_now(n->loop) - l->last_hello >= HS_TEXT_MS)
-			hs_send_hello(l, FRAME_HELLO);
-		break;
-	}
 	if (l->hello_due == 0 || hs_complete(l))
 		hs_schedule(l);
+}
+
+void
+hs_on_hello(struct link *l, const struct frame *f)
+{
+	struct net	*n = l->net;
+	struct session	*s;
+
+	if (f->dsid == n->sid)
+		l->validated = 1;	/* it heard us at this address */
+	if (l->rsid != 0 && f->sid == l->rsid)
+		s = &l->cur;	/* a repeat: it lacks our proof */
+	else if (session_set(l, &l->cand, f) == 0)
+		s = &l->cand;
+	else {
+		n->stats.forged++;	/* keys no session comes of */
+		return;
+	}
+	l->heard_uvqq = 1;
+	if (l->state == PEER_PROBING)
+		l->hello_due = 0;	/* a uvqq: no more probes */
+	send_welcome(l, s);
+	hs_after(l);
+}
+
+void
+hs_on_welcome(struct link *l, const struct frame *f, const char *datagram)
+{
+	struct net	*n = l->net;
+
+	if (f->dsid != n->sid)
+		return;		/* an answer to an earlier run of ours */
+	l->validated = 1;
+	l->heard_uvqq = 1;
+	if (l->rsid != 0 && f->sid == l->rsid) {
+		/*
+		 * The session in use, alive: a candidate was a replay. It
+		 * may not have taken ours yet (it still proves itself): a
+		 * sealed PING lets it.
+		 */
+		if (session_check_proof(l, &l->cur, f, datagram) == 0) {
+			seal_wipe(&l->cand, sizeof l->cand);
+			if (!l->peer_has_us)
+				send_sealed_ping(l);
+		}
+		hs_after(l);
+		return;
+	}
+	if (session_set(l, &l->cand, f) != 0 ||
+	    session_check_proof(l, &l->cand, f, datagram) != 0) {
+		n->stats.forged++;
+		return;
+	}
+	hs_rtt_from_probe(l);
+	become_uvqq(l);
+	send_sealed_ping(l);	/* that completes its side */
+	hs_after(l);
+}
+
+void
+hs_on_sealed(struct link *l, const struct session *s)
+{
+	/*
+	 * A seal from the candidate: it took our keys, they are the ones. A
+	 * seal from the session in use: a candidate was a replay (a real
+	 * restart says HELLO again).
+	 */
+	if (s == &l->cand)
+		become_uvqq(l);
+	else
+		seal_wipe(&l->cand, sizeof l->cand);
+	l->peer_has_us = 1;
+	hs_after(l);
+}
+
+void
+hs_on_stranger_frame(struct link *l)
+{
+	/*
+	 * It speaks uvqq, but we have no session with this run of it (a
+	 * lost handshake, a restart, or we took it for plain): ask, once a
+	 * second at most.
+	 */
+	l->heard_uvqq = 1;
+	if (uv_now(l->net->loop) - l->last_hello >= HS_TEXT_MS)
+		hs_send_hello(l);
+	hs_after(l);
 }
 
 void
@@ -303,7 +425,7 @@ hs_on_text(struct link *l)
 	struct net	*n = l->net;
 
 	if (l->kind == PEER_UVQQ && l->state == PEER_PROBING &&
-	    l->rsid == 0) {
+	    !l->heard_uvqq) {
 		hs_become_plain(l);	/* it answered our probe with text */
 		return;
 	}
@@ -317,9 +439,9 @@ hs_on_text(struct link *l)
 	if (uv_now(n->loop) - l->last_hello < HS_TEXT_MS)
 		return;
 	if (l->kind == PEER_UVQQ)
-		hs_send_hello(l, FRAME_HELLO);
+		hs_send_hello(l);
 	else if (!l->known && l->greetings < HS_GREETINGS &&
-	    hs_send_hello(l, FRAME_HELLO) == 0)
+	    hs_send_hello(l) == 0)
 		l->greetings++;
 }
 
@@ -330,6 +452,6 @@ hs_adopt(struct link *l)
 	/* A stranger's text may have been too little to pay for a greeting:
 	 * now that we write to it, it gets one before what we type. */
 	if (l->kind == PEER_PLAIN && l->greetings == 0 &&
-	    hs_send_hello(l, FRAME_HELLO) == 0)
+	    hs_send_hello(l) == 0)
 		l->greetings++;
 }

@@ -15,6 +15,7 @@
 
 #include "net/net.h"
 #include "net/proto.h"
+#include "net/seal.h"
 
 #define LINK_TX_WINDOW	4096	/* segments in flight, not yet acknowledged, */
 #define LINK_PIPE_BYTES	(256u << 10)	/* and their text at most this much */
@@ -56,6 +57,23 @@ struct pending {
 	struct pending	*next;
 };
 
+/*
+ * A sealed session with one run of the peer (session.c): who it is (its
+ * identity key, and the user id and nick its handshake gave), the keys,
+ * our last counter and the window of theirs.
+ */
+struct session {
+	uint64_t		 sid;		/* theirs; 0: none */
+	uint64_t		 uid;
+	uint8_t			 ikey[PROTO_KEY_BYTES];
+	uint8_t			 ekey[PROTO_KEY_BYTES];
+	char			 nick[PROTO_NICK_MAX + 1];
+	int			 packs;
+	struct seal_keys	 keys;
+	uint64_t		 tx;		/* our last counter */
+	struct seal_window	 rx;		/* theirs, opened */
+};
+
 /* A segment received out of order. */
 struct rx_slot {
 	int		 used;
@@ -72,8 +90,19 @@ struct link {
 	enum peer_kind		 kind;
 	enum peer_state		 state;
 	char			 nick[PROTO_NICK_MAX + 1];	/* "" unknown */
-	uint64_t		 rsid;		/* their session id, 0 unknown */
-	uint64_t		 ruid;		/* their user id, 0 before HELLO */
+	uint64_t		 rsid;		/* their session: cur.sid, 0 none */
+	uint64_t		 ruid;		/* their user id, 0 before it */
+	/*
+	 * cur is the session both sides proved (a seal of each opened at the
+	 * other). cand is one a HELLO or WELCOME in the clear proposes: it
+	 * takes over only when a seal from it opens, so a replayed handshake
+	 * never displaces the session in use.
+	 */
+	struct session		 cur;
+	struct session		 cand;
+	int			 heard_uvqq;	/* it sent us a uvqq frame */
+	int			 peer_has_us;	/* cur sealed to us, or proved
+						   itself again after we took it */
 	uint64_t		 probe_start;	/* ms, while probing */
 	uint64_t		 probe_deadline;
 	unsigned		 probes;	/* HELLOs sent while probing */
@@ -89,9 +118,6 @@ struct link {
 	int			 known;		/* added by us, not a stranger */
 	int			 validated;	/* known, or it named our session */
 	unsigned		 greetings;	/* HELLOs to a stranger's text */
-	uint64_t		 hs_sid;	/* the session that said HELLO or
-						   WELCOME to us */
-	int			 hs_confirmed;	/* rsid named our session */
 	uint64_t		 hello_due;	/* ms of the next HELLO, 0: none */
 	unsigned		 hello_tries;	/* repeats, for the backoff */
 	uint64_t		 bytes_in;	/* for link_may_send */
@@ -169,6 +195,8 @@ struct net {
 	char			 pack[PROTO_PACK_MAX];	/* for packlink */
 	size_t			 packlen;
 	struct link		*packlink;
+	struct seal_keypair	 identity;	/* ours, long-term */
+	struct seal_keypair	 eph;		/* ours, for this run */
 };
 
 /* net.c */
@@ -194,14 +222,23 @@ void	 link_destroy(struct link *);
 void	 link_send_plain(struct link *, const char *, size_t);
 
 /* handshake.c */
-/* HELLO (a probe, a repeat, a new nick) or WELCOME to one peer. */
-int	 hs_send_hello(struct link *, enum frame_type);
+/* HELLO in the clear (a probe, a repeat, a greeting) to one peer. */
+int	 hs_send_hello(struct link *);
+/* Our new nick: sealed to a peer with a session, else in a HELLO. */
+int	 hs_send_nick(struct link *);
 /* Probe a peer we added: HELLOs until it answers or the probe timeout. */
 void	 hs_probe(struct link *);
 /* A uvqq peer remembered from an earlier run: HELLO until it answers. */
 void	 hs_restore(struct link *);
-/* A frame from the peer's session rsid, before its type's own work. */
-void	 hs_on_frame(struct link *, const struct frame *);
+/* A HELLO or WELCOME in the clear. */
+void	 hs_on_hello(struct link *, const struct frame *);
+void	 hs_on_welcome(struct link *, const struct frame *,
+	     const char *datagram);
+/* A seal from session s (cur or cand) opened. */
+void	 hs_on_sealed(struct link *, const struct session *);
+/* A uvqq frame we cannot use: no session with its sender (a restart, a
+ * lost handshake, a frame in the clear): ask for one. */
+void	 hs_on_stranger_frame(struct link *);
 /* We write to a stranger: it is ours to write to now. */
 void	 hs_adopt(struct link *);
 /* Bare text arrived from l. */
@@ -212,6 +249,27 @@ void	 hs_become_plain(struct link *);
 void	 hs_rtt_from_probe(struct link *);
 /* Each side knows the other's current session. */
 int	 hs_complete(const struct link *);
+
+/* session.c */
+/* Make s the session with (f's sid, keys) unless it already is: 0, or
+ * UV_EINVAL for keys no session can come of. */
+int	 session_set(struct link *, struct session *, const struct frame *);
+/* Seal a datagram's worth of frames (at most PROTO_SEALED_MAX) to the
+ * current session and send it. */
+int	 session_send(struct link *, const char *, size_t);
+/* The proof a WELCOME carries: base64url of a seal of nothing, bound to
+ * the header; and checking one. */
+int	 session_prove(struct link *, struct session *, struct frame *,
+	     char *body, size_t size);
+int	 session_check_proof(struct link *, struct session *,
+	     const struct frame *, const char *datagram);
+/* Open a SEAL datagram from cur or cand into plain (PROTO_SEALED_MAX):
+ * its length, or a negative code (counted in the stats). *which says
+ * which session opened it. */
+int	 session_open(struct link *, const struct frame *, const char *datagram,
+	     char *plain, struct session **which);
+/* Take cand as the current session. */
+void	 session_commit(struct link *);
 
 /* link.c */
 void	 link_init_stream(struct link *);

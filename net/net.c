@@ -11,9 +11,11 @@
 
 #include "net/addr.h"
 #include "net/link.h"
+#include "src/identity.h"
 #include "src/utf8.h"
 
 static void	 link_close_cb(uv_handle_t *);
+static void	 net_free(struct net *);
 
 struct link *
 link_find(struct net *n, const struct sockaddr *sa)
@@ -103,7 +105,7 @@ net_maybe_closed(struct net *n)
 		void	(*cb)(void *) = n->close_cb;
 		void	*arg = n->close_arg;
 
-		free(n);
+		net_free(n);
 		cb(arg);
 	}
 }
@@ -115,6 +117,8 @@ link_close_cb(uv_handle_t *h)
 	struct net	*n = l->net;
 
 	link_free_stream(l);
+	seal_wipe(&l->cur, sizeof l->cur);
+	seal_wipe(&l->cand, sizeof l->cand);
 	free(l);
 	n->pending_closes--;
 	net_maybe_closed(n);
@@ -130,6 +134,10 @@ net_emit_peer(struct net *n, struct link *l)
 	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
 	ev->state = l->state;
 	ev->peer_kind = l->kind;
+	if (l->rsid != 0) {
+		ev->secure = 1;
+		memcpy(ev->key, l->cur.ikey, sizeof ev->key);
+	}
 	if (l->nick[0] != '\0' && event_set_nick(ev, l->nick) != 0) {
 		evq_free(ev);
 		return;
@@ -264,6 +272,7 @@ link_sendto(struct link *l, const char *buf, size_t len)
 	return 0;
 }
 
+/* One frame to a uvqq peer, sealed (session.c): never in the clear. */
 int
 net_send_frame(struct net *n, struct link *l, struct frame *f)
 {
@@ -272,7 +281,7 @@ net_send_frame(struct net *n, struct link *l, struct frame *f)
 	f->sid = n->sid;
 	if ((len = proto_encode(f, n->txbuf, sizeof n->txbuf)) < 0)
 		return len;
-	return link_sendto(l, n->txbuf, (size_t)len);
+	return session_send(l, n->txbuf, (size_t)len);
 }
 
 /*
@@ -292,10 +301,10 @@ net_pack_frame(struct net *n, struct link *l, struct frame *f)
 	f->sid = n->sid;
 	f->packed = 1;
 	len = proto_encode(f, n->pack + n->packlen,
-	    sizeof n->pack - n->packlen);
+	    PROTO_SEALED_MAX - n->packlen);
 	if (len == UV_ENOBUFS && n->packlen > 0) {
 		net_pack_flush(n);
-		len = proto_encode(f, n->pack, sizeof n->pack);
+		len = proto_encode(f, n->pack, PROTO_SEALED_MAX);
 	}
 	if (len < 0) {
 		f->packed = 0;
@@ -314,7 +323,7 @@ net_pack_flush(struct net *n)
 	if (l == NULL)
 		return;
 	/* A failed send is a lost datagram: the segments are resent. */
-	(void)link_sendto(l, n->pack, n->packlen);
+	(void)session_send(l, n->pack, n->packlen);
 	n->packlen = 0;
 	n->packlink = NULL;
 }
@@ -336,19 +345,10 @@ link_send_plain(struct link *l, const char *text, size_t len)
 	}
 }
 
+/* A frame that came sealed from session f->sid, the current one. */
 static void
-on_frame(struct net *n, struct link *l, const struct frame *f)
+on_sealed_frame(struct net *n, struct link *l, const struct frame *f)
 {
-	l->last_heard = uv_now(n->loop);
-	if (l->rsid != f->sid) {
-		/* A new run of the peer, or the first we hear of it. */
-		if (l->rsid != 0)
-			link_peer_restarted(l);
-		l->rsid = f->sid;
-		l->hs_confirmed = 0;
-		l->hello_tries = 0;
-	}
-	hs_on_frame(l, f);
 	switch (f->type) {
 	case FRAME_MSG:
 		link_on_msg(l, f);
@@ -370,17 +370,79 @@ on_frame(struct net *n, struct link *l, const struct frame *f)
 		if (f->dsid == n->sid)
 			hs_rtt_from_probe(l);
 		break;
+	case FRAME_HELLO:
+		/* A new nick, told inside the seal. */
+		if (strcmp(l->nick, f->nick) != 0) {
+			memcpy(l->nick, f->nick, sizeof l->nick);
+			net_emit_peer(n, l);
+		}
+		break;
 	case FRAME_BYE:
 		link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
 		return;
 	default:
-		break;
+		n->stats.malformed++;	/* no handshake inside a seal */
+		return;
 	}
 	/* Any sign of life from a uvqq peer we thought gone. */
-	if (l->kind == PEER_UVQQ && l->state != PEER_ONLINE &&
-	    l->nick[0] != '\0') {
+	if (l->kind == PEER_UVQQ && l->state != PEER_ONLINE) {
 		link_set_state(l, PEER_UVQQ, PEER_ONLINE);
 		link_pump(l);
+	}
+}
+
+/* A SEAL: open it, and take the frames inside one by one. */
+static void
+on_seal(struct net *n, struct link *l, const struct frame *f,
+    const char *datagram)
+{
+	struct session	*s;
+	struct frame	 in;
+	char		 plain[PROTO_SEALED_MAX];
+	size_t		 off = 0, used;
+	int		 len;
+
+	if ((len = session_open(l, f, datagram, plain, &s)) < 0) {
+		if (len == UV_ENOTCONN)
+			hs_on_stranger_frame(l);
+		return;
+	}
+	l->validated = 1;	/* it named our session, and the seal opened */
+	hs_on_sealed(l, s);
+	while (off < (size_t)len) {
+		if (proto_decode_next(plain + off, (size_t)len - off, &in,
+		    &used) != 0 || in.sid != f->sid || in.type == FRAME_SEAL) {
+			n->stats.malformed++;
+			return;
+		}
+		off += used;
+		on_sealed_frame(n, l, &in);
+		if (l->forgotten)
+			return;
+	}
+}
+
+/* A frame from a uvqq in the clear: a handshake, or a seal. */
+static void
+on_frame(struct net *n, struct link *l, const struct frame *f,
+    const char *datagram)
+{
+	l->last_heard = uv_now(n->loop);
+	switch (f->type) {
+	case FRAME_HELLO:
+		hs_on_hello(l, f);
+		break;
+	case FRAME_WELCOME:
+		hs_on_welcome(l, f, datagram);
+		break;
+	case FRAME_SEAL:
+		on_seal(n, l, f, datagram);
+		break;
+	default:
+		/* After the handshake, nothing travels in the clear. */
+		n->stats.unsealed++;
+		hs_on_stranger_frame(l);
+		break;
 	}
 }
 
@@ -436,37 +498,31 @@ link_count_in(struct link *l, size_t len)
 	l->bytes_in += len;
 }
 
-/* A datagram of uvqq frames: one, or several packed (net_pack_frame). */
+/* A datagram of a uvqq frame in the clear: HELLO, WELCOME or SEAL. */
 static void
 on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
     const char *buf, size_t len)
 {
 	struct frame	 f;
-	size_t		 used, total = len;
 
-	do {
-		if (proto_decode_next(buf, len, &f, &used) != 0) {
-			n->stats.malformed++;
+	if (proto_decode(buf, len, &f) != 0) {
+		n->stats.malformed++;
+		return;
+	}
+	if (f.sid == n->sid) {
+		/* Our own frame came back: an echo server. */
+		if (l != NULL && l->state == PEER_PROBING)
+			hs_become_plain(l);
+		return;
+	}
+	if (l == NULL) {
+		if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
 			return;
-		}
-		buf += used;
-		len -= used;
-		if (f.sid == n->sid) {
-			/* Our own frame came back: an echo server. */
-			if (l != NULL && l->state == PEER_PROBING)
-				hs_become_plain(l);
-			return;
-		}
-		if (l == NULL) {
-			if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) ==
-			    NULL)
-				return;
-			link_count_in(l, total);
-			l->probe_deadline = uv_now(n->loop) + n->probe_ms;
-			link_arm_timer(l);
-		}
-		on_frame(n, l, &f);
-	} while (len > 0);
+		link_count_in(l, len);
+		l->probe_deadline = uv_now(n->loop) + n->probe_ms;
+		link_arm_timer(l);
+	}
+	on_frame(n, l, &f, buf);
 }
 
 static void
@@ -609,7 +665,7 @@ tick_cb(uv_timer_t *t)
 		/* Without a session its HELLOs are the heartbeat. */
 		if (hs_complete(l) && now - l->last_sent >= n->heartbeat_ms) {
 			memset(&ping, 0, sizeof ping);
-			ping.type = FRAME_PING;
+			ping.type = FRAME_PING;	/* sealed, like all */
 			/* Names its session: that completes its side of a
 			 * handshake whose last WELCOME was lost. */
 			ping.dsid = l->rsid;
@@ -619,10 +675,19 @@ tick_cb(uv_timer_t *t)
 	}
 }
 
+/* The secrets go with the memory that held them. */
+static void
+net_free(struct net *n)
+{
+	seal_wipe(&n->identity, sizeof n->identity);
+	seal_wipe(&n->eph, sizeof n->eph);
+	free(n);
+}
+
 static void
 open_failed_close_cb(uv_handle_t *h)
 {
-	free(h->data);
+	net_free(h->data);
 }
 
 int
@@ -644,27 +709,30 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 	n->heartbeat_ms = cfg->heartbeat_ms;
 	n->probe_ms = cfg->probe_ms;
 	n->rate_limit = cfg->rate_limit;
-	n->uid = cfg->uid;
 	/* Without a stored identity, each run is a new user. */
-	while (n->uid == 0) {
-		if ((r = uv_random(NULL, NULL, &n->uid, sizeof n->uid, 0,
-		    NULL)) != 0) {
-			free(n);
-			return r;
-		}
+	if (cfg->identity != NULL)
+		memcpy(&n->identity, cfg->identity, sizeof n->identity);
+	else if ((r = seal_keypair_new(&n->identity)) != 0) {
+		free(n);
+		return r;
 	}
+	if ((r = seal_keypair_new(&n->eph)) != 0) {
+		net_free(n);
+		return r;
+	}
+	n->uid = identity_uid(n->identity.pk);
 	n->known_only = cfg->known_only;
 	snprintf(n->nick, sizeof n->nick, "%s", cfg->nick);
 	do {
 		if ((r = uv_random(NULL, NULL, &n->sid, sizeof n->sid, 0,
 		    NULL)) != 0) {
-			free(n);
+			net_free(n);
 			return r;
 		}
 	} while (n->sid == 0);
 
 	if ((r = uv_udp_init_ex(loop, &n->udp, UV_UDP_RECVMMSG)) != 0) {
-		free(n);
+		net_free(n);
 		return r;
 	}
 	n->udp.data = n;

@@ -13,6 +13,7 @@
 
 #include <uv.h>
 
+#include "net/seal.h"
 #include "src/evq.h"
 
 struct net;
@@ -21,7 +22,9 @@ struct net_config {
 	const char	*bind;		/* numeric address to bind */
 	int		 port;		/* 0: any free port */
 	const char	*nick;
-	uint64_t	 uid;		/* our user id, the same in every run */
+	/* Our identity (NULL: a fresh one for this run); the user id is
+	 * bound to its public key (identity_uid). */
+	const struct seal_keypair *identity;
 	unsigned	 heartbeat_ms;	/* PING interval; offline after 3 */
 	unsigned	 probe_ms;	/* silence after HELLO means plain */
 	unsigned	 rate_limit;	/* text datagrams/s from one plain peer;
@@ -39,6 +42,10 @@ struct net_stats {
 	uint64_t	 unknown;	/* from strangers, with known_only */
 	uint64_t	 binary;	/* text datagrams that were not text */
 	uint64_t	 withheld;	/* not sent: the address sent us less */
+	uint64_t	 forged;	/* seals and proofs that did not open */
+	uint64_t	 replayed;	/* seals and proofs opened before */
+	uint64_t	 unsealed;	/* uvqq frames in the clear after the
+					   handshake, or with no session */
 };
 
 struct net_peer_stats {
@@ -58,6 +65,7 @@ void		 net_close(struct net *, void (*cb)(void *), void *arg);
 /* The bound address, "ip:port", with the real port. */
 const char	*net_local_addr(const struct net *);
 uint64_t	 net_session_id(const struct net *);
+uint64_t	 net_user_id(const struct net *);
 
 /* Start talking to addr: probe it unless it is already known. */
 int		 net_peer_add(struct net *, const struct sockaddr *);

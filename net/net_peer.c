@@ -20,6 +20,12 @@ net_session_id(const struct net *n)
 	return n->sid;
 }
 
+uint64_t
+net_user_id(const struct net *n)
+{
+	return n->uid;
+}
+
 int
 net_peer_add(struct net *n, const struct sockaddr *sa)
 {
@@ -128,8 +134,8 @@ net_set_nick(struct net *n, const char *nick)
 		return UV_EINVAL;
 	snprintf(n->nick, sizeof n->nick, "%s", nick);
 	for (l = n->links; l != NULL; l = l->next) {
-		if (l->kind == PEER_UVQQ && l->rsid != 0)
-			hs_send_hello(l, FRAME_HELLO);
+		if (l->kind == PEER_UVQQ && (l->rsid != 0 || l->heard_uvqq))
+			hs_send_nick(l);
 	}
 	return 0;
 }

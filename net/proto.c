@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <uv.h>
 
 #include "net/proto.h"
@@ -18,6 +19,7 @@ static const char *const type_names[] = {
 	[FRAME_PING] = "PING",
 	[FRAME_PONG] = "PONG",
 	[FRAME_BYE] = "BYE",
+	[FRAME_SEAL] = "SEAL",
 };
 #define NTYPES	(sizeof type_names / sizeof type_names[0])
 
@@ -115,6 +117,43 @@ parse_nick(const char *s, const char *end, char *out)
 	return 0;
 }
 
+int
+proto_b64_encode(char *out, size_t size, const uint8_t *in, size_t len)
+{
+	size_t	 need = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+	if (need > size)
+		return UV_ENOBUFS;
+	sodium_bin2base64(out, need, in, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return (int)(need - 1);
+}
+
+int
+proto_b64_decode(uint8_t *out, size_t size, const char *in, size_t len)
+{
+	size_t	 n;
+
+	if (sodium_base642bin(out, size, in, len, NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return UV_EINVAL;
+	return (int)n;
+}
+
+/* A public key: exactly PROTO_KEY_BYTES in base64url. */
+static int
+parse_key(const char *s, const char *end, uint8_t *out)
+{
+	uint8_t	 tmp[PROTO_KEY_BYTES + 3];
+
+	if (proto_b64_decode(tmp, sizeof tmp, s, (size_t)(end - s)) !=
+	    PROTO_KEY_BYTES)
+		return UV_EINVAL;
+	memcpy(out, tmp, PROTO_KEY_BYTES);
+	return 0;
+}
+
 static int
 parse_frag(const char *s, const char *end, struct frame *f)
 {
@@ -166,9 +205,11 @@ required_keys(enum frame_type t)
 {
 	switch (t) {
 	case FRAME_HELLO:
-		return "snu";
+		return "snie";
 	case FRAME_WELCOME:
-		return "sdnu";
+		return "sdniec";
+	case FRAME_SEAL:
+		return "sdc";
 	case FRAME_MSG:
 		return "sqbmf";
 	case FRAME_ACK:
@@ -195,6 +236,12 @@ parse_field(char key, const char *v, const char *end, struct frame *f)
 		return parse_nick(v, end, f->nick);
 	case 'u':
 		return parse_hex64(v, end, &f->uid);
+	case 'i':
+		return parse_key(v, end, f->ikey);
+	case 'e':
+		return parse_key(v, end, f->ekey);
+	case 'c':
+		return parse_u64(v, end, &f->counter);
 	case 'q':
 		return parse_u64(v, end, &f->seq);
 	case 'b':
@@ -285,6 +332,8 @@ proto_decode_next(const char *buf, size_t len, struct frame *f, size_t *used)
 		return UV_EINVAL;
 	if (f->type == FRAME_MSG && (f->seq < f->base || f->base == 0))
 		return UV_EINVAL;
+	if (strchr(required_keys(f->type), 'c') != NULL && f->counter == 0)
+		return UV_EINVAL;
 	if (f->packed) {
 		/* The body is exactly l bytes; the next frame follows. */
 		if (eol == buf + len ||
@@ -369,6 +418,19 @@ put_hex64(struct out *o, uint64_t v)
 }
 
 static void
+put_b64(struct out *o, const uint8_t *in, size_t len)
+{
+	int	 n;
+
+	if (o->full || (n = proto_b64_encode(o->buf + o->off,
+	    o->size - o->off, in, len)) < 0) {
+		o->full = 1;
+		return;
+	}
+	o->off += (size_t)n;
+}
+
+static void
 put_nick(struct out *o, const char *nick)
 {
 	static const char	 digits[] = "0123456789ABCDEF";
@@ -412,6 +474,16 @@ proto_encode(const struct frame *f, char *buf, size_t size)
 	if (strchr(keys, 'u') != NULL) {
 		put_key(&o, 'u');
 		put_hex64(&o, f->uid);
+	}
+	if (strchr(keys, 'i') != NULL) {
+		put_key(&o, 'i');
+		put_b64(&o, f->ikey, PROTO_KEY_BYTES);
+		put_key(&o, 'e');
+		put_b64(&o, f->ekey, PROTO_KEY_BYTES);
+	}
+	if (strchr(keys, 'c') != NULL) {
+		put_key(&o, 'c');
+		put_u64(&o, f->counter);
 	}
 	if (f->packs)
 		put(&o, " p=1", 4);

@@ -19,8 +19,8 @@
 
 #define PROTO_VERSION		1
 #define PROTO_MAX_DATAGRAM	65507	/* largest UDP payload over IPv4 */
-#define PROTO_SEGMENT_BODY	1100	/* MSG body bytes per datagram */
-#define PROTO_MAX_FRAGMENTS	64	/* 64 * 1100 > 64 KiB of text */
+#define PROTO_SEGMENT_BODY	760	/* MSG body bytes: one sealed datagram */
+#define PROTO_MAX_FRAGMENTS	90	/* 90 * 760 > 64 KiB of text */
 #define PROTO_MAX_TEXT		UVQQ_MAX_TEXT
 #define PROTO_NICK_MAX		64	/* bytes */
 #define PROTO_MAX_SACK		16	/* ranges in one ACK */
@@ -28,16 +28,22 @@
 #define PROTO_MAX_SEQ		(UINT64_C(1) << 53)
 /* A datagram of several frames stays within the IPv6 minimum MTU. */
 #define PROTO_PACK_MAX		1232
+/* What one SEAL of at most PROTO_PACK_MAX bytes can hold: base64 takes
+ * 4/3, the tag 16 bytes, the header line about 60. */
+#define PROTO_SEALED_MAX	860
+#define PROTO_KEY_BYTES		32	/* i= and e=: X25519 public keys */
 
 enum frame_type {
-	FRAME_HELLO,	/* s n u [d p]: start or refresh a session; body: */
-			/* a greeting for humans */
-	FRAME_WELCOME,	/* s d n u [p]: answer to HELLO */
+	FRAME_HELLO,	/* s n i e [d p]: start or refresh a session; */
+			/* body: a greeting for humans */
+	FRAME_WELCOME,	/* s d n i e c [p]: answer to HELLO; body: */
+			/* base64url of a seal of nothing, the proof */
 	FRAME_MSG,	/* s q b m f: one segment of a message; body = text */
 	FRAME_ACK,	/* s d a [k]: cumulative and selective acknowledgement */
 	FRAME_PING,	/* s [d]: heartbeat */
 	FRAME_PONG,	/* s d: heartbeat answer */
 	FRAME_BYE,	/* s: the sender is leaving */
+	FRAME_SEAL,	/* s d c: body = base64url of sealed frames */
 };
 
 struct sack_range {
@@ -50,7 +56,8 @@ struct frame {
 	uint64_t	 sid;		/* s: sender's session id */
 	uint64_t	 dsid;		/* d: receiver's session id, 0 if absent */
 	char		 nick[PROTO_NICK_MAX + 1];	/* n */
-	uint64_t	 uid;		/* u: sender's user id, kept across runs */
+	uint64_t	 uid;		/* u: no longer sent: the user id is bound
+					   to i= (identity_uid) */
 	uint64_t	 seq;		/* q: segment number in sender's stream */
 	uint64_t	 base;		/* b: lowest segment still outstanding */
 	uint64_t	 msgid;		/* m: sender's message id */
@@ -59,6 +66,9 @@ struct frame {
 	uint64_t	 ack;		/* a: every segment <= ack was received */
 	struct sack_range sack[PROTO_MAX_SACK];	/* k=5-7,9 */
 	unsigned	 nsack;
+	uint8_t		 ikey[PROTO_KEY_BYTES];	/* i: identity (static) key */
+	uint8_t		 ekey[PROTO_KEY_BYTES];	/* e: ephemeral key */
+	uint64_t	 counter;	/* c: the seal's nonce */
 	int		 packs;	/* p=1: the sender takes packed datagrams */
 	int		 packed;	/* l: bodylen given; a frame may follow */
 	const char	*body;		/* points into the decoded datagram */
@@ -79,6 +89,13 @@ int		 proto_decode(const char *buf, size_t len, struct frame *f);
  */
 int		 proto_decode_next(const char *buf, size_t len, struct frame *f,
 		     size_t *used);
+/* base64url without padding: what a SEAL's body holds. Encode returns
+ * the length written (no NUL) or UV_ENOBUFS; decode the bytes, or
+ * UV_EINVAL. */
+int		 proto_b64_encode(char *out, size_t size, const uint8_t *in,
+		     size_t len);
+int		 proto_b64_decode(uint8_t *out, size_t size, const char *in,
+		     size_t len);
 /* Encode into buf; returns the length, or UV_ENOBUFS. */
 int		 proto_encode(const struct frame *f, char *buf, size_t size);
 const char	*proto_type_name(enum frame_type);

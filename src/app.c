@@ -690,6 +690,7 @@ app_start(struct app *app, char **cause)
 {
 	static const int	 signums[] = { SIGINT, SIGTERM, SIGHUP };
 	struct net_config	 cfg;
+	struct seal_keypair	 keys;
 	struct event		*ev;
 	char			*err = NULL;
 	size_t			 i;
@@ -707,12 +708,16 @@ app_start(struct app *app, char **cause)
 	cfg.bind = app->opts.bind;
 	cfg.port = app->opts.port;
 	cfg.nick = app->nick;
-	cfg.uid = app->identity->uid;
+	memcpy(keys.pk, app->identity->pk, sizeof keys.pk);
+	memcpy(keys.sk, app->identity->sk, sizeof keys.sk);
+	cfg.identity = &keys;
 	cfg.heartbeat_ms = app->opts.heartbeat_ms;
 	cfg.probe_ms = app->opts.probe_ms;
 	cfg.rate_limit = app->opts.rate_limit;
 	cfg.known_only = app->opts.known_only;
-	if ((r = net_open(&app->net, app->loop, &app->evq, &cfg)) != 0) {
+	r = net_open(&app->net, app->loop, &app->evq, &cfg);
+	seal_wipe(&keys, sizeof keys);	/* net keeps its own copy */
+	if (r != 0) {
 		if (asprintf(cause, "cannot bind %s%s%s:%d: %s",
 		    strchr(cfg.bind, ':') != NULL ? "[" : "", cfg.bind,
 		    strchr(cfg.bind, ':') != NULL ? "]" : "", cfg.port,

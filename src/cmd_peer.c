@@ -64,10 +64,12 @@ cmd_stats_exec(struct app *app, int argc, char **argv, char **cause)
 	net_get_stats(app->net, &st);
 	app_info(app, "datagrams in %" PRIu64 ", out %" PRIu64 ", "
 	    "retransmitted %" PRIu64 ", withheld %" PRIu64 "; dropped: "
-	    "malformed %" PRIu64 ", binary %" PRIu64 ", over rate limit %"
+	    "malformed %" PRIu64 ", binary %" PRIu64 ", forged %" PRIu64
+	    ", replayed %" PRIu64 ", unsealed %" PRIu64 ", over rate limit %"
 	    PRIu64 ", no room %" PRIu64 ", from strangers %" PRIu64,
 	    st.datagrams_in, st.datagrams_out, st.retransmits, st.withheld,
-	    st.malformed, st.binary, st.flooded, st.dropped, st.unknown);
+	    st.malformed, st.binary, st.forged, st.replayed, st.unsealed,
+	    st.flooded, st.dropped, st.unknown);
 	for (p = app->peers.head; p != NULL; p = p->next) {
 		if (net_peer_get_stats(app->net, (struct sockaddr *)&p->addr,
 		    &ps) != 0)

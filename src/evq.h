@@ -65,6 +65,8 @@ struct event {
 	int		 queued;		/* EV_FAILED: kept in the outbox */
 	int64_t		 rowid;			/* stored: its row, else 0 */
 	int		 duplicate;		/* EV_MESSAGE: stored before */
+	int		 secure;		/* EV_PEER: a sealed session */
+	unsigned char	 key[32];		/* EV_PEER: its identity key */
 	struct event	*next;
 };
 

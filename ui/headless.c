@@ -302,6 +302,7 @@ headless_on_event(struct ui *ui, const struct event *ev)
 		json_string(b, "state", peer_state_name(ev->state));
 		json_string(b, "kind", peer_kind_name(ev->peer_kind));
 		json_string(b, "name", ev->name);
+		json_bool(b, "secure", ev->secure);
 		break;
 	case EV_CLOSED:
 		json_string(b, "peer", ev->peer);

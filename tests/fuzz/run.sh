@@ -35,8 +35,8 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "0 passed, $ntargets failed"
 	exit 1
 fi
-if ! pkg-config --exists libuv; then
-	echo "fuzz: pkg-config cannot find libuv (Debian: libuv1-dev)" >&2
+if ! pkg-config --exists libuv libsodium; then
+	echo "fuzz: pkg-config cannot find libuv or libsodium (Debian: libuv1-dev libsodium-dev)" >&2
 	echo "0 passed, $ntargets failed"
 	exit 1
 fi
@@ -62,7 +62,7 @@ fi
 # UBSan must stop at the first finding, or libFuzzer never reports it.
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=undefined -D_GNU_SOURCE -Wall -Wextra -Werror -I$root"
-uv=$(pkg-config --cflags --libs libuv)
+uv=$(pkg-config --cflags --libs libuv libsodium)
 common="$root/net/proto.c $root/src/utf8.c"
 sources_frame="$here/fuzz_frame.c $common"
 sources_stream="$here/fuzz_stream.c $here/net_stub.c $common

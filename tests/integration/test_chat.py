@@ -240,54 +240,33 @@ def test_ipv6_and_host_names():
         c.kill()
 
 
-def frames_of(datagram):
-    """Split a datagram into (header dict, type, body) frames, as a uvqq/1
-    receiver does: a frame with l= ends after its body, the next follows."""
-    out, rest = [], datagram
-    while rest:
-        head, _, after = rest.partition(b"\n")
-        words = head.decode().split(" ")
-        keys = dict(w.split("=", 1) for w in words[2:] if "=" in w)
-        if "l" in keys:
-            n = int(keys["l"])
-            body, rest = after[:n], after[n:]
-        else:
-            body, rest = after, b""
-        out.append((keys, words[1], body))
-    return out
-
-
 def hand_made_peer(packs, count=60):
-    """A uvqq/1 peer written by hand, offering packing (p=1) or not, as an
-    older uvqq would not: alice must send it only what it can read."""
-    import socket
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(10)
-    port = sock.getsockname()[1]
+    """A uvqq peer written by hand (sealpeer.py), offering packing (p=1)
+    or not, as an older uvqq would not: alice must seal for it only what
+    it can read."""
+    from sealpeer import SealPeer
+    peer = SealPeer(nick="old", packs=packs)
     a = Uvqq(nick="alice")
     try:
-        a.send("/peer 127.0.0.1:%d" % port)
-        data, src = sock.recvfrom(65536)
-        (keys, kind, _), = frames_of(data)
-        check(kind == "HELLO", "a HELLO first: %r" % data)
-        check(keys.get("p") == "1", "alice offers packing: %r" % data)
-        sid = "00000000000000ab"
-        sock.sendto(("uvqq/1 WELCOME s=%s d=%s n=old u=00000000000000cd%s"
-                     % (sid, keys["s"], " p=1" if packs else "")).encode(),
-                    src)
+        a.send("/peer %s" % peer.addr)
+        src = peer.handshake_with(a.port)
         a.wait("peer", state="online", kind="uvqq")
         texts = ["line %02d 你好" % i for i in range(count)]
         a.send_bytes("".join(t + "\n" for t in texts).encode())
         got, most = [], 0
         while len(got) < count:
-            data, src = sock.recvfrom(65536)
-            frames = [f for f in frames_of(data) if f[1] == "MSG"]
-            most = max(most, len(frames))
-            for keys, _, body in frames:
+            data, src = peer.sock.recvfrom(65536)
+            frames = peer.open(data) or []
+            for kind, keys, _ in frames:
+                if kind == "PING":
+                    peer.sock.sendto(peer.seal(peer.frame(
+                        "PONG s=SID d=%s" % keys["s"])), src)
+            msgs = [f for f in frames if f[0] == "MSG"]
+            most = max(most, len(msgs))
+            for _, keys, body in msgs:
                 got.append(body.decode())
-                sock.sendto(("uvqq/1 ACK s=%s d=%s a=%s" % (
-                    sid, keys["s"], keys["q"])).encode(), src)
+                peer.sock.sendto(peer.seal(peer.frame(
+                    "ACK s=SID d=%s a=%s" % (keys["s"], keys["q"]))), src)
         check(got == texts, "every line once, in order: %r" % got[:5])
         for i in range(count):
             a.wait("delivered")
@@ -295,7 +274,7 @@ def hand_made_peer(packs, count=60):
         return most
     finally:
         a.kill()
-        sock.close()
+        peer.close()
 
 
 def test_packing_only_for_a_peer_that_offers_it():

@@ -161,11 +161,13 @@ def test_the_user_id_on_the_wire_is_the_keys():
         a = Uvqq(data_dir=d)
         a.send("/peer %s" % plain.addr)
         hello, _ = plain.recv()
-        m = re.search(r" u=([0-9a-f]{16})", hello)
+        # The HELLO carries the identity key itself (i=); the user id is
+        # bound to it, so it is not sent apart.
+        m = re.search(r" i=([A-Za-z0-9_-]{43})", hello)
         check(hello.startswith("uvqq/1 HELLO") and m, repr(hello))
-        want = hashlib.blake2b(public_key(d), digest_size=32).hexdigest()
-        check(m.group(1) == want[:16], "u=%s, the key's is %s" %
-              (m.group(1), want[:16]))
+        check(" u=" not in hello.split("\n")[0], repr(hello))
+        sent = base64.urlsafe_b64decode(m.group(1) + "=")
+        check(sent == public_key(d), "i= is the key file's public key")
     finally:
         if a is not None:
             a.kill()

@@ -300,26 +300,36 @@ def test_text_typed_right_after_peer_through_30_percent_loss_is_reliable():
 # -- 1/2. bare text from an address that speaks uvqq -----------------------
 
 def test_bare_text_after_a_handshake_is_shown_and_answered_with_a_hello():
-    """A hand-made uvqq/1 peer greets uvqq, then (having taken it for
-    plain) sends bare text: shown, and answered with one HELLO a second
-    at most however much comes."""
+    """A hand-made uvqq peer (sealpeer.py) greets uvqq and completes the
+    sealed handshake, then (having taken it for plain) sends bare text:
+    shown, and answered with one HELLO a second at most however much
+    comes."""
+    from sealpeer import SealPeer, parse
     u = Uvqq(nick="alice")
+    peer = SealPeer(nick="hand")
     h = Catcher()
+    h.sock.close()
+    h.sock = peer.sock                     # the catcher reads for the peer
+    h.sock.settimeout(0.05)
+    h.port, h.addr = peer.port, peer.addr
+    h.closing = False
+    h.thread = threading.Thread(target=h._run, daemon=True)
     try:
-        sid, uid = "5eed5eed5eed5eed", "00c0ffee00c0ffee"
-        # Like a real uvqq's, its HELLO carries a greeting: it pays for
-        # the WELCOME (uvqq sends a stranger no more bytes than it got).
-        h.sendto("uvqq/1 HELLO s=%s n=hand u=%s p=1\nHello! This is hand "
-                 "chatting with uvqq/1, written by hand for a test. Just "
-                 "reply with text to talk." % (sid, uid), u.port)
+        h.sendto(peer.hello(), u.port)
+        h.thread.start()
         t_w, welcome = h.wait_for(lambda d: d.startswith(b"uvqq/1 WELCOME"),
                                   "WELCOME")
-        check(("d=%s" % sid).encode() in welcome, repr(welcome))
-        # Say we heard it, naming its session, as a uvqq does: the
-        # handshake is complete, so no HELLO repeats it.
-        theirs = re.search(rb" s=([0-9a-f]{16})", welcome).group(1).decode()
-        h.sendto("uvqq/1 WELCOME s=%s d=%s n=hand u=%s p=1" %
-                 (sid, theirs, uid), u.port)
+        kind, keys, body, head = parse(welcome)
+        check(keys["d"] == "%016x" % peer.sid, repr(welcome))
+        peer.take(keys)
+        check(peer.check_proof(keys, body, head), "uvqq's proof opens")
+        # Our proof: uvqq takes the session, and seals a PING to us.
+        h.sendto(peer.welcome(), u.port)
+        _, ping = h.wait_for(lambda d: d.startswith(b"uvqq/1 SEAL") and
+                             peer.open(d) is not None, "a sealed PING")
+        (kind, pkeys, _), = peer.open(ping)
+        h.sendto(peer.seal(peer.frame("PONG s=SID d=%s" % pkeys["s"])),
+                 u.port)
         ev = u.wait("peer", peer=h.addr, state="online")
         check(ev["kind"] == "uvqq" and ev["nick"] == "hand", repr(ev))
         # A HELLO a second at most may count the WELCOME: start after one.

@@ -10,6 +10,9 @@
 
 #include "net/proto.h"
 
+/* A public key in base64url: 32 bytes of 0x00. */
+#define KEY_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
 static int
 decode_str(const char *s, struct frame *f)
 {
@@ -57,14 +60,16 @@ test_hello_nick_with_spaces_and_percent_round_trips(void **state)
 	memset(&f, 0, sizeof f);
 	f.type = FRAME_HELLO;
 	f.sid = 1;
-	f.uid = 0xfeedfacecafebeefULL;
+	memset(f.ikey, 0xab, sizeof f.ikey);
+	memset(f.ekey, 0xcd, sizeof f.ekey);
 	strcpy(f.nick, "小明 100%=ok");
 	n = proto_encode(&f, buf, sizeof buf);
 	assert_true(n > 0);
 	assert_null(memchr(buf, '\n', (size_t)n));
 	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
 	assert_string_equal(g.nick, "小明 100%=ok");
-	assert_true(g.uid == f.uid);
+	assert_memory_equal(g.ikey, f.ikey, sizeof f.ikey);
+	assert_memory_equal(g.ekey, f.ekey, sizeof f.ekey);
 }
 
 static void
@@ -130,19 +135,25 @@ test_decode_rejects_unknown_type_and_bad_numbers(void **state)
 }
 
 static void
-test_decode_rejects_zero_session_and_user_ids(void **state)
+test_decode_rejects_zero_session_and_missing_keys(void **state)
 {
 	struct frame	 f;
 
 	(void)state;
 	assert_int_equal(decode_str("uvqq/1 PING s=0000000000000000", &f),
 	    UV_EINVAL);
+	/* A HELLO without both keys, or with one of the wrong length. */
 	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a "
-	    "u=0000000000000000", &f), UV_EINVAL);
+	    "i=" KEY_A, &f), UV_EINVAL);
 	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a "
-	    "u=0000000000000002", &f), 0);
-	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a",
-	    &f), UV_EINVAL);
+	    "i=" KEY_A " e=" KEY_A "A", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=a "
+	    "i=" KEY_A " e=" KEY_A, &f), 0);
+	/* A seal's counter starts at 1. */
+	assert_int_equal(decode_str("uvqq/1 SEAL s=0000000000000001 "
+	    "d=0000000000000002 c=0\nAAAA", &f), UV_EINVAL);
+	assert_int_equal(decode_str("uvqq/1 SEAL s=0000000000000001 "
+	    "d=0000000000000002 c=1\nAAAA", &f), 0);
 }
 
 static void
@@ -303,7 +314,7 @@ test_hello_offers_packing(void **state)
 	(void)state;
 	memset(&f, 0, sizeof f);
 	f.type = FRAME_HELLO;
-	f.sid = f.uid = 1;
+	f.sid = 1;
 	strcpy(f.nick, "bob");
 	f.packs = 1;
 	n = proto_encode(&f, buf, sizeof buf);
@@ -313,7 +324,7 @@ test_hello_offers_packing(void **state)
 	assert_true(g.packs);
 	/* An older peer's HELLO has no p=: nothing is packed for it. */
 	assert_int_equal(decode_str("uvqq/1 HELLO s=0000000000000001 n=x "
-	    "u=0000000000000001", &g), 0);
+	    "i=" KEY_A " e=" KEY_A, &g), 0);
 	assert_false(g.packs);
 }
 
@@ -327,7 +338,7 @@ main(void)
 		cmocka_unit_test(test_decode_rejects_truncated_header),
 		cmocka_unit_test(test_decode_rejects_unknown_type_and_bad_numbers),
 		cmocka_unit_test(test_decode_rejects_repeated_key),
-		cmocka_unit_test(test_decode_rejects_zero_session_and_user_ids),
+		cmocka_unit_test(test_decode_rejects_zero_session_and_missing_keys),
 		cmocka_unit_test(test_decode_ignores_unknown_keys_for_later_versions),
 		cmocka_unit_test(test_decode_reports_other_versions),
 		cmocka_unit_test(test_plain_text_is_not_a_frame),
