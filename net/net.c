@@ -592,8 +592,15 @@ recv_cb(uv_udp_t *udp, ssize_t nread, const uv_buf_t *buf,
 		n->stats.malformed++;
 		return;
 	}
+	net_receive(n, buf->base, (size_t)nread, from);
+}
+
+void
+net_receive(struct net *n, const char *buf, size_t len,
+    const struct sockaddr *from)
+{
 	n->stats.datagrams_in++;
-	on_datagram(n, buf->base, (size_t)nread, from);
+	on_datagram(n, buf, len, from);
 }
 
 static void

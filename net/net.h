@@ -93,6 +93,9 @@ void		 net_confirm(struct net *);
  * commit cannot reuse them.
  */
 void		 net_flush(struct net *);
+/* What the socket delivers goes here; the fuzzer feeds it too. */
+void		 net_receive(struct net *, const char *, size_t,
+		     const struct sockaddr *from);
 /* Change the nick and tell every uvqq peer. */
 int		 net_set_nick(struct net *, const char *);
 

@@ -25,8 +25,8 @@ case $secs in
 	echo "$0: seconds must be a whole number, not '$secs'" >&2
 	exit 2 ;;
 esac
-targets="frame stream"
-ntargets=2
+targets="frame stream net"
+ntargets=3
 
 CC=${CC_FUZZ:-clang}
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -67,6 +67,9 @@ common="$root/net/proto.c $root/src/utf8.c"
 sources_frame="$here/fuzz_frame.c $common"
 sources_stream="$here/fuzz_stream.c $here/net_stub.c $common
     $root/src/evq.c $root/net/link.c"
+sources_net="$here/fuzz_net.c $common $root/src/evq.c $root/src/identity.c
+    $root/net/addr.c $root/net/handshake.c $root/net/link.c $root/net/net.c
+    $root/net/net_peer.c $root/net/seal.c $root/net/session.c"
 
 if sym=$(command -v llvm-symbolizer || ls /usr/lib/llvm-*/bin/llvm-symbolizer \
     2>/dev/null | tail -n 1) && [ -n "$sym" ]; then
