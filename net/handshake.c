@@ -230,6 +230,7 @@ become_uvqq(struct link *l)
 	session_commit(l);
 	l->validated = 1;
 	l->peer_has_us = 0;
+	l->hello_tries = 0;	/* its side is new: repeat soon again */
 	if (l->cur.nick[0] != '\0')
 		memcpy(l->nick, l->cur.nick, sizeof l->nick);
 	l->kind = PEER_UVQQ;
