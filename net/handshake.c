@@ -231,6 +231,9 @@ become_uvqq(struct link *l)
 	l->validated = 1;
 	l->peer_has_us = 0;
 	l->hello_tries = 0;	/* its side is new: repeat soon again */
+	/* Whose key this is, the core decides (trust on first use): until
+	 * it releases the link, nothing waiting goes to it. */
+	l->held = 1;
 	if (l->cur.nick[0] != '\0')
 		memcpy(l->nick, l->cur.nick, sizeof l->nick);
 	l->kind = PEER_UVQQ;

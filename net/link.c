@@ -199,7 +199,7 @@ link_pump(struct link *l)
 	uint64_t	 now = uv_now(l->net->loop);
 	int		 sent = 0;
 
-	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING) {
+	if (l->kind != PEER_UVQQ || l->state == PEER_PROBING || l->held) {
 		net_pack_flush(l->net);
 		return;
 	}
@@ -258,7 +258,8 @@ link_arm_timer(struct link *l)
 		due = l->probe_deadline;
 	if (l->hello_due != 0 && l->hello_due < due)
 		due = l->hello_due;
-	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
+	for (s = l->held ? NULL : l->tx_head; s != NULL && s != l->tx_next;
+	    s = s->next) {
 		if (!s->sacked && s->deadline < due)
 			due = s->deadline;
 	}
@@ -314,6 +315,8 @@ link_on_timer(struct link *l)
 	struct segment	*s;
 	uint64_t	 now = uv_now(l->net->loop);
 
+	if (l->held)
+		return;		/* nothing goes out, nothing times out */
 	while (l->tx_head != NULL && l->tx_head != l->tx_next &&
 	    l->tx_head->tries >= LINK_MAX_TRIES &&
 	    l->tx_head->deadline <= now &&

@@ -103,6 +103,8 @@ struct link {
 	int			 heard_uvqq;	/* it sent us a uvqq frame */
 	int			 peer_has_us;	/* cur sealed to us, or proved
 						   itself again after we took it */
+	int			 held;		/* a new session: no messages
+						   until the core knows its key */
 	uint64_t		 probe_start;	/* ms, while probing */
 	uint64_t		 probe_deadline;
 	unsigned		 probes;	/* HELLOs sent while probing */

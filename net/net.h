@@ -72,6 +72,14 @@ int		 net_peer_add(struct net *, const struct sockaddr *);
 /* A uvqq peer known from an earlier run: say HELLO, but never take its
  * silence for a plain peer; it is offline until it answers. */
 int		 net_peer_restore(struct net *, const struct sockaddr *);
+/*
+ * A new sealed session holds what waits for the peer until the core has
+ * checked its key (EV_PEER): release lets it go; refuse fails every
+ * outstanding message with reason, and keeps holding.
+ */
+int		 net_peer_release(struct net *, const struct sockaddr *);
+int		 net_peer_refuse(struct net *, const struct sockaddr *,
+		     const char *reason);
 /* Forget addr: its outstanding messages fail with reason "closed". */
 int		 net_peer_forget(struct net *, const struct sockaddr *);
 /*

@@ -58,6 +58,33 @@ net_peer_restore(struct net *n, const struct sockaddr *sa)
 }
 
 int
+net_peer_release(struct net *n, const struct sockaddr *sa)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) == NULL)
+		return UV_ENOENT;
+	if (l->held) {
+		l->held = 0;
+		link_peer_restarted(l);	/* what waited is due now */
+		link_pump_later(l);
+	}
+	return 0;
+}
+
+int
+net_peer_refuse(struct net *n, const struct sockaddr *sa, const char *reason)
+{
+	struct link	*l;
+
+	if ((l = link_find(n, sa)) == NULL)
+		return UV_ENOENT;
+	l->held = 1;
+	link_fail_all(l, reason);
+	return 0;
+}
+
+int
 net_peer_forget(struct net *n, const struct sockaddr *sa)
 {
 	struct link	*l;

@@ -22,6 +22,7 @@
 #include "src/identity.h"
 #include "src/store.h"
 #include "src/set.h"
+#include "src/trust.h"
 #include "src/utf8.h"
 #include "ui/ui.h"
 
@@ -187,6 +188,40 @@ app_peer_for(struct app *app, const char *addrstr)
 	return peer_add(&app->peers, (struct sockaddr *)&ss, addrstr);
 }
 
+/* Tell the front end (and the history) what the core knows of p now. */
+static void
+app_emit_peer(struct app *app, struct peer *p)
+{
+	struct event	*ev;
+
+	if ((ev = evq_new(EV_PEER)) == NULL)
+		return;
+	memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+	ev->state = p->state;
+	ev->peer_kind = p->kind;
+	ev->secure = p->has_key;
+	memcpy(ev->key, p->key, sizeof ev->key);
+	if (p->nick != NULL && event_set_nick(ev, p->nick) != 0) {
+		evq_free(ev);
+		return;
+	}
+	evq_push(&app->evq, ev);
+}
+
+/*
+ * A peer with a key got a name: the same name is the same peer, so its
+ * key is looked at again under it (app_check_key) when its peer event,
+ * told now, comes through.
+ */
+static void
+app_peer_renamed(struct app *app, struct peer *p)
+{
+	if (!p->has_key)
+		return;
+	app_emit_peer(app, p);
+	p->has_key = 0;
+}
+
 static void
 app_info_talking(struct app *app, struct peer *p)
 {
@@ -219,8 +254,10 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 		return cmd_error(cause, UV_ENOMEM, "/peer: out of memory");
 	if (name != NULL && peer_set_name(p, name) != 0)
 		return cmd_error(cause, UV_ENOMEM, "/peer: out of memory");
-	if (name != NULL)
+	if (name != NULL) {
 		history_save_peer(app, p);
+		app_peer_renamed(app, p);
+	}
 	if ((r = net_peer_add(app->net, (struct sockaddr *)&ss)) != 0) {
 		if (p->state == PEER_PROBING && p != app->current)
 			peer_remove(&app->peers, p);
@@ -287,8 +324,10 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 	if ((p = peer_find(&app->peers, text)) != NULL) {
 		if (name != NULL && peer_set_name(p, name) != 0)
 			return cmd_error(cause, UV_ENOMEM, "out of memory");
-		if (name != NULL)
+		if (name != NULL) {
 			history_save_peer(app, p);
+			app_peer_renamed(app, p);
+		}
 		app_set_current(app, p);
 		app_info_talking(app, p);
 		return 0;
@@ -337,6 +376,61 @@ app_peer_open(struct app *app, const char *text, const char *name,
 	return peer_open(app, text, name, 1, cause);
 }
 
+const char *
+app_peer_arg(const struct peer *p)
+{
+	return p->name != NULL ? p->name : p->addrstr;
+}
+
+/* Our message id to p, whose key changed, is failed for good. */
+static void
+app_refused(struct app *app, struct peer *p, uint64_t id)
+{
+	struct event	*ev;
+
+	if ((ev = evq_new(EV_FAILED)) == NULL)
+		return;
+	memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+	ev->id = id;
+	ev->final = 1;
+	if (asprintf(&ev->text, "key changed: run /verify %s, then /trust %s",
+	    app_peer_arg(p), app_peer_arg(p)) < 0) {
+		ev->text = NULL;
+		evq_free(ev);
+		return;
+	}
+	evq_push(&app->evq, ev);
+}
+
+int
+app_trust(struct app *app, struct peer *p, char **cause)
+{
+	char	 fp[IDENTITY_FP_LEN];
+	int	 was = p->trust, r;
+
+	if (!p->has_key)
+		return cmd_error(cause, UV_EINVAL, "/trust: %s has no "
+		    "encrypted session: there is no key to trust",
+		    peer_label(p));
+	if (app->trust == NULL)
+		return cmd_error(cause, UV_EINVAL, "/trust: not now");
+	if ((r = trust_accept(app->trust, p->key, p->addrstr, p->name)) != 0)
+		app_error(app, "history: cannot keep the key of %s: %s",
+		    p->addrstr, app->store != NULL ? store_error(app->store) :
+		    uv_strerror(r));
+	p->trust = TRUST_VERIFIED;
+	identity_fingerprint(p->key, fp);
+	app_info(app, "/trust: the key of %s (%s) is verified: %s",
+	    peer_label(p), p->addrstr, fp);
+	if (was == TRUST_CHANGED)
+		app_info(app, "/trust: messages to %s go out again, sealed "
+		    "to this key", peer_label(p));
+	/* Its peer event says so, and lets the outbox go (history.c). */
+	net_peer_release(app->net, (struct sockaddr *)&p->addr);
+	app_emit_peer(app, p);
+	return 0;
+}
+
 int
 app_send(struct app *app, struct peer *p, const char *text, char **cause)
 {
@@ -352,8 +446,9 @@ app_send(struct app *app, struct peer *p, const char *text, char **cause)
 	if ((r = history_add_out(app, p, text, &id)) != 0)
 		return cmd_error(cause, r, "cannot store the message: %s; "
 		    "not sent", uv_strerror(r));
-	if ((r = net_send(app->net, (struct sockaddr *)&p->addr, id, text,
-	    len)) != 0)
+	/* Not to a key that is not the one on record: kept, and failed. */
+	if (p->trust != TRUST_CHANGED && (r = net_send(app->net,
+	    (struct sockaddr *)&p->addr, id, text, len)) != 0)
 		return cmd_error(cause, r, "cannot send to %s: %s",
 		    p->addrstr, uv_strerror(r));
 	if ((ev = evq_new(EV_SENT)) == NULL)
@@ -368,6 +463,8 @@ app_send(struct app *app, struct peer *p, const char *text, char **cause)
 		return 0;
 	}
 	evq_push(&app->evq, ev);
+	if (p->trust == TRUST_CHANGED)
+		app_refused(app, p, id);
 	return 0;
 }
 
@@ -438,6 +535,100 @@ app_input(struct app *app, const char *line)
 	free(cause);
 }
 
+/* An error about peer p, for its conversation. */
+static void
+app_peer_error(struct app *app, struct peer *p, const char *fmt, ...)
+{
+	struct event	*ev;
+	va_list		 ap;
+
+	if ((ev = evq_new(EV_ERROR)) == NULL)
+		return;
+	memcpy(ev->peer, p->addrstr, sizeof ev->peer);
+	va_start(ap, fmt);
+	if (vasprintf(&ev->text, fmt, ap) < 0) {
+		ev->text = NULL;
+		evq_free(ev);
+		ev = NULL;
+	}
+	va_end(ap);
+	if (ev != NULL)
+		evq_push(&app->evq, ev);
+}
+
+/*
+ * Trust on first use: a peer's identity key (from its sealed session)
+ * against the records, before the front end sees its peer event, which
+ * gets the verdict and the key's fingerprint. A changed key blocks the
+ * peer (app_send, history.c's outbox) until /trust, loudly.
+ */
+static void
+app_check_key(struct app *app, struct peer *p, struct event *ev)
+{
+	enum peer_trust	 t;
+	unsigned char	 old[sizeof p->old_key];
+	char		 was[IDENTITY_FP_LEN], now[IDENTITY_FP_LEN];
+	int		 r;
+
+	if (!ev->secure)
+		return;
+	if (app->trust == NULL) {
+		net_peer_release(app->net, (struct sockaddr *)&p->addr);
+		return;
+	}
+	/* The verdict holds while the key does: "new" for the whole run. */
+	if (!p->has_key || memcmp(p->key, ev->key, sizeof p->key) != 0) {
+		if ((r = trust_check(app->trust, ev->key, p->addrstr, p->name,
+		    &t, old)) != 0)
+			app_error(app, "history: cannot keep the key of %s: %s",
+			    p->addrstr, app->store != NULL ?
+			    store_error(app->store) : uv_strerror(r));
+		memcpy(p->key, ev->key, sizeof p->key);
+		p->has_key = 1;
+		p->trust = t;
+		if (t == TRUST_CHANGED) {
+			memcpy(p->old_key, old, sizeof p->old_key);
+			identity_fingerprint(old, was);
+			identity_fingerprint(ev->key, now);
+			app_peer_error(app, p, "KEY CHANGED for %s (%s): its "
+			    "key is now %s, not %s as on record. Someone may "
+			    "be posing as %s: nothing goes to it until you "
+			    "compare fingerprints with %s by other means "
+			    "(/verify %s) and accept the new key (/trust %s)",
+			    peer_label(p), p->addrstr, now, was, peer_label(p),
+			    peer_label(p), app_peer_arg(p), app_peer_arg(p));
+		}
+	}
+	ev->trust = p->trust;
+	identity_fingerprint(p->key, ev->fingerprint);
+	/* What net held for the new session goes, or waits in the outbox
+	 * (parked by its failure) until /trust. */
+	if (p->trust == TRUST_CHANGED)
+		net_peer_refuse(app->net, (struct sockaddr *)&p->addr,
+		    "key changed: it waits in the outbox until /trust");
+	else
+		net_peer_release(app->net, (struct sockaddr *)&p->addr);
+}
+
+/*
+ * A message's seal: text that came sealed is from the key of the peer's
+ * session; bare text from the address of a uvqq peer is from anyone who
+ * can send from it, and must not pass for that peer's.
+ */
+static void
+app_mark_message(struct peer *p, struct event *ev)
+{
+	if (ev->history)
+		return;
+	if (ev->peer_kind == PEER_UVQQ) {
+		ev->secure = 1;
+		ev->trust = p->trust;
+	} else if (p->kind == PEER_UVQQ || p->has_key) {
+		ev->unsealed = 1;
+		event_set_nick(ev, p->addrstr);
+	}
+}
+
 /* Keep the core's peer list in step with net/ and name the peer. */
 static void
 app_track_peer(struct app *app, struct event *ev)
@@ -447,6 +638,8 @@ app_track_peer(struct app *app, struct event *ev)
 	if ((p = app_peer_for(app, ev->peer)) == NULL)
 		return;
 	if (ev->kind == EV_PEER) {
+		/* Named as it was: the nick is the new key's to choose. */
+		app_check_key(app, p, ev);
 		p->kind = ev->peer_kind;
 		p->state = ev->state;
 		if (ev->nick != NULL)
@@ -454,6 +647,10 @@ app_track_peer(struct app *app, struct event *ev)
 		else if (p->nick != NULL)
 			event_set_nick(ev, p->nick);	/* from an earlier run */
 	}
+	if (ev->kind == EV_MESSAGE)
+		app_mark_message(p, ev);
+	if (ev->unsealed)
+		return;		/* not the named peer's, whoever sent it */
 	if (p->name != NULL && ev->name == NULL)
 		ev->name = strdup(p->name);
 	/* A plain peer has no nick of its own: call it what we named it. */
@@ -617,6 +814,8 @@ app_finish_cb(uv_timer_t *t)
 	uv_close((uv_handle_t *)&app->linger, NULL);
 	uv_close((uv_handle_t *)&app->committer, NULL);
 	evq_close(&app->evq);
+	trust_free(app->trust);
+	app->trust = NULL;
 	history_close(app);
 	free(app->bind_owned);
 	app->bind_owned = NULL;
@@ -704,6 +903,15 @@ app_start(struct app *app, char **cause)
 		history_close(app);
 		return r;
 	}
+	if ((r = trust_open(&app->trust, app->store)) != 0) {
+		if (app->store != NULL && asprintf(cause, "history: cannot "
+		    "read the keys of peers from %s: %s; start with "
+		    "--data-dir elsewhere, or --no-history",
+		    store_path(app->store), store_error(app->store)) < 0)
+			*cause = NULL;
+		history_close(app);
+		return r;
+	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.bind = app->opts.bind;
 	cfg.port = app->opts.port;
@@ -723,6 +931,8 @@ app_start(struct app *app, char **cause)
 		    strchr(cfg.bind, ':') != NULL ? "]" : "", cfg.port,
 		    uv_strerror(r)) < 0)
 			*cause = NULL;
+		trust_free(app->trust);
+		app->trust = NULL;
 		history_close(app);
 		return r;
 	}

@@ -22,6 +22,7 @@
 struct identity;
 struct net;
 struct store;
+struct trust;
 struct ui;
 
 /* Options given on the command line win over the config file. */
@@ -57,6 +58,7 @@ struct app {
 	struct evq		 evq;		/* net and ui talk through it */
 	struct net		*net;
 	struct store		*store;		/* NULL with --no-history */
+	struct trust		*trust;		/* the keys peers had (TOFU) */
 	struct identity		*identity;	/* our key pair: guarded memory,
 						   wiped by app_free */
 	struct ui		*ui;
@@ -99,6 +101,11 @@ int	 app_send(struct app *, struct peer *, const char *text,
 	     char **cause);
 int	 app_set_nick(struct app *, const char *nick, char **cause);
 int	 app_peer_close(struct app *, struct peer *);
+/* /trust: accept the peer's current key as verified (a changed one too,
+ * which lets its messages go again). */
+int	 app_trust(struct app *, struct peer *, char **cause);
+/* What to call a peer in a command: its name, else its address. */
+const char	*app_peer_arg(const struct peer *);
 void	 app_info(struct app *, const char *fmt, ...)
 	     __attribute__((format(printf, 2, 3)));
 void	 app_error(struct app *, const char *fmt, ...)

@@ -19,6 +19,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_set_entry,
 	&cmd_nick_entry,
 	&cmd_whoami_entry,
+	&cmd_verify_entry,
+	&cmd_trust_entry,
 	&cmd_help_entry,
 	&cmd_quit_entry,
 	NULL

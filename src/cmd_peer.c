@@ -40,13 +40,18 @@ cmd_peers_exec(struct app *app, int argc, char **argv, char **cause)
 		return 0;
 	}
 	for (p = app->peers.head; p != NULL; p = p->next) {
-		app_info(app, "%c %s%s%s%s%s %s %s",
+		app_info(app, "%c %s%s%s%s%s %s %s%s%s%s",
 		    p == app->current ? '*' : ' ', p->addrstr,
 		    p->name != NULL ? " name=" : "",
 		    p->name != NULL ? p->name : "",
 		    p->nick != NULL ? " nick=" : "",
 		    p->nick != NULL ? p->nick : "",
-		    peer_kind_name(p->kind), peer_state_name(p->state));
+		    peer_kind_name(p->kind), peer_state_name(p->state),
+		    !p->has_key ? "" : p->trust == TRUST_CHANGED ?
+		    " KEY CHANGED" : " encrypted (key ",
+		    p->has_key && p->trust != TRUST_CHANGED ?
+		    peer_trust_name(p->trust) : "",
+		    p->has_key && p->trust != TRUST_CHANGED ? ")" : "");
 	}
 	return 0;
 }
@@ -120,7 +125,8 @@ const struct cmd_entry cmd_msg_entry = {
 const struct cmd_entry cmd_peers_entry = {
 	.name = "peers",
 	.args = "",
-	.help = "list peers: address, name, nick, kind and state",
+	.help = "list peers: address, name, nick, kind, state, and whether "
+	    "encrypted and with which key (new, known, verified, changed)",
 	.min_args = 0,
 	.max_args = 0,
 	.exec = cmd_peers_exec,

@@ -194,3 +194,21 @@ peer_kind_name(enum peer_kind k)
 {
 	return k == PEER_PLAIN ? "plain" : "uvqq";
 }
+
+const char *
+peer_trust_name(enum peer_trust t)
+{
+	switch (t) {
+	case TRUST_NONE:
+		return "";
+	case TRUST_NEW:
+		return "new";
+	case TRUST_KNOWN:
+		return "known";
+	case TRUST_VERIFIED:
+		return "verified";
+	case TRUST_CHANGED:
+		return "changed";
+	}
+	return "";
+}

@@ -11,6 +11,8 @@
 #define EV_ADDRLEN	64
 /* The longest message, in bytes of UTF-8. */
 #define UVQQ_MAX_TEXT	65536
+/* A key's fingerprint as people read it, with its NUL (IDENTITY_FP_LEN). */
+#define EV_FPLEN	40
 
 enum ev_kind {
 	EV_INPUT,	/* ui -> core: one line typed (text) */
@@ -44,6 +46,16 @@ enum peer_kind {
 	PEER_PLAIN,
 };
 
+/* What we make of a peer's identity key (src/trust.h). */
+enum peer_trust {
+	TRUST_NONE,	/* no sealed session: a plain peer, or none yet */
+	TRUST_NEW,	/* first use: the key is remembered from now on */
+	TRUST_KNOWN,	/* the key on record, at whatever address */
+	TRUST_VERIFIED,	/* the key on record, accepted with /trust */
+	TRUST_CHANGED,	/* not the key on record for this peer: nothing
+			   goes to it until /trust */
+};
+
 /*
  * One event. Strings are owned by the event and freed by evq_free(), so
  * nothing points into a buffer that changes after the event was queued.
@@ -65,8 +77,16 @@ struct event {
 	int		 queued;		/* EV_FAILED: kept in the outbox */
 	int64_t		 rowid;			/* stored: its row, else 0 */
 	int		 duplicate;		/* EV_MESSAGE: stored before */
-	int		 secure;		/* EV_PEER: a sealed session */
+	int		 secure;		/* EV_PEER: a sealed session;
+						   EV_MESSAGE: came sealed */
 	unsigned char	 key[32];		/* EV_PEER: its identity key */
+	enum peer_trust	 trust;			/* EV_PEER, EV_MESSAGE: set by
+						   the core when secure */
+	char		 fingerprint[EV_FPLEN];	/* EV_PEER: of key, "" none */
+	int		 unsealed;		/* EV_MESSAGE: bare text from
+						   the address of a uvqq peer */
+	int		 final;			/* EV_FAILED: for good, not
+						   kept in the outbox */
 	struct event	*next;
 };
 
@@ -116,5 +136,7 @@ void		 evq_drain(struct evq *);
 
 const char	*peer_state_name(enum peer_state);
 const char	*peer_kind_name(enum peer_kind);
+/* "new", "known", "verified", "changed"; "" for TRUST_NONE. */
+const char	*peer_trust_name(enum peer_trust);
 
 #endif

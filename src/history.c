@@ -171,6 +171,7 @@ emit_row(void *arg, const struct store_row *row)
 	ev->history = 1;
 	ev->outgoing = row->outgoing;
 	ev->state = row->state;
+	ev->secure = row->sealed;
 	if ((p = peer_find_by_addrstr(&app->peers, row->peer)) != NULL)
 		ev->peer_kind = p->kind;
 	if (event_set_nick(ev, row->nick != NULL ? row->nick : row->peer) !=
@@ -329,7 +330,10 @@ peer_changed(struct app *app, struct event *ev)
 	if ((p = peer_find_by_addrstr(&app->peers, ev->peer)) == NULL)
 		return;
 	history_save_peer(app, p);
+	/* Held while its key is not the one on record: they were written
+	 * for the key we knew, and go only once /trust accepts this one. */
 	if (p->kind != PEER_UVQQ || p->state != PEER_ONLINE ||
+	    p->trust == TRUST_CHANGED ||
 	    store_count_parked(app->store, p->addrstr) == 0)
 		return;
 	rs.app = app;
@@ -357,8 +361,8 @@ history_on_event(struct app *app, struct event *ev)
 		break;
 	case EV_FAILED:
 		/* A uvqq peer that went away gets it when it is back. */
-		ev->queued = ev->text == NULL ||
-		    strcmp(ev->text, "closed") != 0;
+		ev->queued = !ev->final && (ev->text == NULL ||
+		    strcmp(ev->text, "closed") != 0);
 		r = store_set_state(app->store, (int64_t)ev->id,
 		    ev->queued ? MSG_PARKED : MSG_FAILED);
 		break;

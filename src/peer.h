@@ -14,6 +14,12 @@ struct peer {
 	char			*nick;		/* theirs, or NULL */
 	enum peer_kind		 kind;
 	enum peer_state		 state;
+	/* Its identity key, from its sealed session, and what the trust
+	 * records make of it (TRUST_NONE: no session yet). */
+	int			 has_key;
+	unsigned char		 key[32];
+	unsigned char		 old_key[32];	/* TRUST_CHANGED: on record */
+	enum peer_trust		 trust;
 	struct peer		*next;
 };
 

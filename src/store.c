@@ -83,6 +83,14 @@ static const char *const migrations[] = {
 	"  INSERT INTO messages_fts(messages_fts, rowid, text)"
 	"  VALUES ('delete', old.id, old.text);"
 	"END;",
+	/*
+	 * 5: trust on first use (store_trust.c): the identity key seen at
+	 * each address, and the name the peer there had; one key may be at
+	 * several addresses. verified: accepted with /trust.
+	 */
+	"CREATE TABLE trust(addr TEXT PRIMARY KEY, key BLOB NOT NULL,"
+	"  name TEXT, verified INTEGER NOT NULL, first INTEGER NOT NULL,"
+	"  seen INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -90,7 +98,10 @@ static const char *const migrations[] = {
 #define STORE_WAL_PAGES_MAX	8192	/* 32 MiB at most */
 #define STORE_WAL_SMALL_COMMIT	16	/* pages */
 
-#define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid"
+/* Sealed: theirs with a sender's user id (a uvqq peer's), or ours not to
+ * a plain peer (MSG_PLAIN). */
+#define ROW_COLUMNS "id, time, peer, nick, text, outgoing, state, msgid," \
+    " (uid IS NOT NULL OR (outgoing AND state <> 3))"
 #define ADD_COLUMNS "id, peer, time, outgoing, nick, text, state, uid, msgid"
 #define ADD_VALUES "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define ADD_VALUES2 ADD_VALUES ", " ADD_VALUES
@@ -112,7 +123,8 @@ static const char *const statements[ST_COUNT] = {
 	[ST_HISTORY] = "SELECT * FROM (SELECT " ROW_COLUMNS " FROM messages"
 	    " WHERE peer = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id",
 	[ST_SEARCH_FTS] = "SELECT * FROM (SELECT m.id, m.time, m.peer, m.nick,"
-	    " m.text, m.outgoing, m.state, m.msgid FROM messages_fts f"
+	    " m.text, m.outgoing, m.state, m.msgid, (m.uid IS NOT NULL OR"
+	    " (m.outgoing AND m.state <> 3)) FROM messages_fts f"
 	    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?"
 	    " ORDER BY m.id DESC LIMIT ?) ORDER BY id",
 	/* Trigrams need three characters; shorter words scan the table. */

@@ -29,6 +29,8 @@ struct store_row {
 	uint64_t	 msgid;		/* theirs for received, ours otherwise */
 	int		 outgoing;
 	int		 state;		/* enum msg_state */
+	int		 sealed;	/* theirs from a uvqq peer's session, or
+					   ours to one: not bare text */
 };
 
 struct store_peer {
@@ -38,8 +40,20 @@ struct store_peer {
 	int		 kind;		/* enum peer_kind */
 };
 
+/* The identity key seen at an address (trust on first use, trust.c). */
+struct store_trust {
+	const char		*addr;
+	const unsigned char	*key;		/* STORE_KEY_BYTES */
+	const char		*name;		/* the peer's there, or NULL */
+	int			 verified;	/* accepted with /trust */
+	int64_t			 first;		/* unix ms, first seen */
+	int64_t			 seen;		/* unix ms, last seen */
+};
+#define STORE_KEY_BYTES	32
+
 typedef void	(*store_row_cb)(void *arg, const struct store_row *);
 typedef void	(*store_peer_cb)(void *arg, const struct store_peer *);
+typedef void	(*store_trust_cb)(void *arg, const struct store_trust *);
 
 /*
  * Open (creating) DIR/uvqq.db, migrated to the current schema, and lock
@@ -100,5 +114,11 @@ int		 store_search(struct store *, const char *text, int limit,
 int		 store_peer_save(struct store *, const struct store_peer *);
 int		 store_peer_forget(struct store *, const char *addr);
 int		 store_peers(struct store *, store_peer_cb, void *);
+
+/* Trust records (store_trust.c), one per address: written in the turn's
+ * transaction, like everything else. */
+int		 store_trust_save(struct store *, const struct store_trust *);
+int		 store_trust_forget(struct store *, const char *addr);
+int		 store_trust_load(struct store *, store_trust_cb, void *);
 
 #endif

@@ -336,6 +336,7 @@ each_row(struct store *s, sqlite3_stmt *st, store_row_cb cb, void *arg)
 		row.state = sqlite3_column_int(st, 6);
 		row.msgid = row.outgoing ? (uint64_t)row.rowid :
 		    (uint64_t)sqlite3_column_int64(st, 7);
+		row.sealed = sqlite3_column_int(st, 8);
 		if (row.peer == NULL || row.text == NULL)
 			continue;
 		cb(arg, &row);

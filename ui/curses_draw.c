@@ -24,6 +24,7 @@ enum {
 	PAIR_WAIT,
 	PAIR_TIME,
 	PAIR_BORDER,
+	PAIR_ALARM,		/* a changed key */
 };
 
 struct cd {
@@ -65,6 +66,7 @@ cd_open(struct cd **out)
 		init_pair(PAIR_WAIT, COLOR_YELLOW, -1);
 		init_pair(PAIR_TIME, COLORS >= 16 ? 8 : COLOR_WHITE, -1);
 		init_pair(PAIR_BORDER, COLOR_BLUE, -1);
+		init_pair(PAIR_ALARM, COLOR_WHITE, COLOR_RED);
 	}
 	cd_layout(d);
 	*out = d;
@@ -229,6 +231,8 @@ mark_attr(const struct cd *d, const struct cw_line *l)
 			return pair_attr(d, PAIR_WAIT);
 		return 0;
 	default:
+		if (l->alert)
+			return pair_attr(d, PAIR_ERROR) | A_BOLD;
 		return pair_attr(d, PAIR_BORDER);
 	}
 }
@@ -348,19 +352,47 @@ state_word(const struct cw_conv *c)
 	return peer_state_name(c->state);
 }
 
+/* Said loudly wherever a conversation's key is not the one on record. */
+#define KEY_CHANGED	"KEY CHANGED"
+
+static attr_t
+alarm_attr(const struct cd *d)
+{
+	return d->colour ? COLOR_PAIR(PAIR_ALARM) | A_BOLD :
+	    A_REVERSE | A_BOLD;
+}
+
+/*
+ * The peer list's mark for an encrypted conversation, at the right edge:
+ * a lock where the terminal's locale gives it two columns, as it should,
+ * else "*"; *cols is its width.
+ */
+static const char *
+lock_mark(int *cols)
+{
+	if (wcwidth(L'\U0001F512') == 2) {
+		*cols = 2;
+		return "\U0001F512";
+	}
+	*cols = 1;
+	return "*";
+}
+
 static void
 draw_peers(struct cd *d, struct cd_model *m)
 {
 	struct cw_conv	*c;
-	attr_t		 a;
+	attr_t		 a, ta;
+	const char	*lock;
 	char		 num[32], tail[32];
-	int		 h, w, y, x, n;
+	int		 h, w, y, x, n, lockw, room;
 
 	werase(d->peers);
 	getmaxyx(d->peers, h, w);
 	wattr_on(d->peers, pair_attr(d, PAIR_BORDER), NULL);
 	mvwvline(d->peers, 0, 0, ACS_VLINE, h);
 	wattr_off(d->peers, pair_attr(d, PAIR_BORDER), NULL);
+	lock = lock_mark(&lockw);
 	for (y = 0, n = 0; y < h; y++, n++) {
 		if ((c = cw_nth(&m->convs, (size_t)n)) == NULL)
 			break;
@@ -368,18 +400,43 @@ draw_peers(struct cd *d, struct cd_model *m)
 		if (c->state != PEER_ONLINE && c != m->convs.status)
 			a |= A_DIM;
 		tail[0] = '\0';
-		if (c->unread > 0)
+		ta = c->unread > 0 ? A_BOLD | pair_attr(d, PAIR_WAIT) : 0;
+		if (c->trust == TRUST_CHANGED && c->known) {
+			snprintf(tail, sizeof tail, " " KEY_CHANGED);
+			ta = alarm_attr(d);
+		} else if (c->unread > 0)
 			snprintf(tail, sizeof tail, " %u", c->unread);
 		else if (c != m->convs.status && c->state != PEER_ONLINE)
 			snprintf(tail, sizeof tail, " %s", state_word(c));
+		/* An encrypted conversation's lock, a column apart. */
+		room = c->secure && c->known && c->trust != TRUST_CHANGED ?
+		    lockw + 1 : 0;
 		snprintf(num, sizeof num, "%d ", n);
 		wmove(d->peers, y, 2);
 		x = 2 + put_utf8(d->peers, num, a, w - 2);
 		x += put_utf8(d->peers, cw_label(c), a | (c->unread > 0 ?
-		    A_BOLD : 0), w - x - (int)strlen(tail));
-		put_utf8(d->peers, tail, c->unread > 0 ? A_BOLD |
-		    pair_attr(d, PAIR_WAIT) : 0, w - x);
+		    A_BOLD : 0), w - x - (int)strlen(tail) - room);
+		x += put_utf8(d->peers, tail, ta, w - x - room);
+		if (room > 0 && w - lockw > x) {
+			wmove(d->peers, y, w - lockw);
+			put_utf8(d->peers, lock, pair_attr(d, PAIR_OK), lockw);
+		}
 	}
+}
+
+/* " enc" and its kin after a conversation's state on the status line. */
+static int
+put_security(struct cd *d, const struct cw_conv *c, attr_t bar, int max)
+{
+	if (!c->known)
+		return 0;
+	if (c->trust == TRUST_CHANGED)
+		return put_utf8(d->status, " ", bar, max) +
+		    put_utf8(d->status, KEY_CHANGED, alarm_attr(d), max - 1);
+	if (!c->secure)
+		return 0;
+	return put_utf8(d->status, c->trust == TRUST_VERIFIED ?
+	    " enc verified" : " enc", bar, max);
 }
 
 static void
@@ -410,6 +467,7 @@ draw_status(struct cd *d, struct cd_model *m)
 	if (c != m->convs.status) {
 		snprintf(buf, sizeof buf, " %s", state_word(c));
 		x += put_utf8(d->status, buf, bar, w - x);
+		x += put_security(d, c, bar, w - x);
 	}
 	x += put_utf8(d->status, "]", bar, w - x);
 	for (n = 0; (c = cw_nth(&m->convs, n)) != NULL; n++) {

@@ -88,6 +88,28 @@ set_option(struct cui *c, const char *name, const char *value, int typed)
 	}
 }
 
+/*
+ * Bare text from the address of a uvqq peer: anyone who can send from
+ * that address wrote it. It goes to the status window, marked, never
+ * into the encrypted conversation.
+ */
+static void
+unsealed_message(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*status = c->m.convs.status;
+	struct cw_line	*l;
+	char		*text;
+
+	if (asprintf(&text, "[unencrypted, not from its session] %s",
+	    ev->text != NULL ? ev->text : "") < 0)
+		return;
+	if ((l = cw_add(status, CW_MSG, ev->nick, text, 0)) != NULL)
+		l->alert = 1;
+	free(text);
+	if (status != c->m.shown)
+		status->unread++;
+}
+
 static void
 message(struct cui *c, const struct event *ev)
 {
@@ -98,14 +120,64 @@ message(struct cui *c, const struct event *ev)
 		history_message(c, ev);
 		return;
 	}
+	if (ev->unsealed) {
+		unsealed_message(c, ev);
+		return;
+	}
 	if ((conv = cw_get(&c->m.convs, ev->peer)) == NULL)
 		return;
 	cw_set_str(&conv->name, ev->name);
-	if ((l = cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id)) != NULL)
+	if ((l = cw_add(conv, CW_MSG, ev->nick, ev->text, ev->id)) != NULL) {
 		l->rowid = ev->rowid;
+		/* From a key that is not the one on record. */
+		l->alert = ev->secure && ev->trust == TRUST_CHANGED;
+	}
 	if (conv != c->m.shown)
 		conv->unread++;
 	cui_notify_message(c, conv, ev);
+}
+
+/* A peer's encryption and key, as its peer event tells them. */
+static void
+peer_security(struct cui *c, struct cw_conv *conv, const struct event *ev)
+{
+	enum peer_trust	 was = conv->trust;
+	char		*msg;
+
+	conv->secure = ev->secure;
+	conv->trust = ev->secure ? ev->trust : TRUST_NONE;
+	if (conv->trust == was || conv->trust != TRUST_NEW)
+		return;
+	/* Its key is new to us: say how to be sure, once. */
+	if (asprintf(&msg, "encrypted; %s's key is new to you and "
+	    "remembered from now on: %s. Compare it with %s's /whoami "
+	    "(/verify %s), then /trust %s", cw_label(conv), ev->fingerprint,
+	    cw_label(conv), conv->name != NULL ? conv->name : conv->addr,
+	    conv->name != NULL ? conv->name : conv->addr) < 0)
+		return;
+	cui_say(c, conv, CW_INFO, msg);
+	free(msg);
+}
+
+/*
+ * An error about one peer (a changed key) goes into its conversation;
+ * and where the person looks, if elsewhere, so it is not missed.
+ */
+static void
+peer_error(struct cui *c, const struct event *ev)
+{
+	struct cw_conv	*conv = cw_find(&c->m.convs, ev->peer);
+	const char	*text = ev->text != NULL ? ev->text : "";
+
+	if (conv == NULL) {
+		cui_say(c, c->m.shown, CW_ERROR, text);
+		return;
+	}
+	cui_say(c, conv, CW_ERROR, text);
+	if (conv != c->m.shown) {
+		conv->unread++;
+		cui_say(c, c->m.shown, CW_ERROR, text);
+	}
 }
 
 /* Delivered, given up for good, or kept to send when they are back. */
@@ -168,6 +240,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		cw_set_str(&conv->name, ev->name);
 		if (ev->peer_kind == PEER_PLAIN)
 			cw_mark_unacked(conv);
+		peer_security(c, conv, ev);
 		break;
 	case EV_CLOSED:
 		/*
@@ -177,6 +250,8 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		if ((conv = cw_find(&c->m.convs, ev->peer)) != NULL) {
 			conv->known = 0;
 			conv->state = PEER_OFFLINE;
+			conv->secure = 0;
+			conv->trust = TRUST_NONE;
 		}
 		break;
 	case EV_MESSAGE:
@@ -217,6 +292,10 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		}
 		/* FALLTHROUGH */
 	case EV_ERROR:
+		if (ev->kind == EV_ERROR && ev->peer[0] != '\0') {
+			peer_error(c, ev);
+			break;
+		}
 		conv = info_target(c, ev);
 		cui_say(c, conv, ev->kind == EV_INFO ? CW_INFO : CW_ERROR,
 		    ev->text != NULL ? ev->text : "");

@@ -453,10 +453,21 @@ struct cw_line *
 cw_stored_line(const struct event *ev)
 {
 	struct cw_line	*l;
+	const char	*text = ev->text != NULL ? ev->text : "";
+	char		*marked = NULL;
+	int		 alert;
 
-	if ((l = cw_line_new(ev->outgoing ? CW_OWN : CW_MSG, ev->nick,
-	    ev->text != NULL ? ev->text : "", ev->id)) == NULL)
+	/* Bare text from a uvqq peer's address: anyone's, not the peer's. */
+	alert = !ev->outgoing && !ev->secure && ev->peer_kind == PEER_UVQQ;
+	if (alert && asprintf(&marked, "[unencrypted, not from its session] "
+	    "%s", text) < 0)
 		return NULL;
+	l = cw_line_new(ev->outgoing ? CW_OWN : CW_MSG, ev->nick,
+	    marked != NULL ? marked : text, ev->id);
+	free(marked);
+	if (l == NULL)
+		return NULL;
+	l->alert = alert;
 	l->rowid = ev->rowid;
 	if (ev->time > 0)
 		l->when = (time_t)(ev->time / 1000);
@@ -612,7 +623,7 @@ mark_for(const struct cw_line *l)
 	case CW_ERROR:
 		return L'!';
 	case CW_MSG:
-		return L'|';
+		return l->alert ? L'!' : L'|';
 	default:
 		break;
 	}

@@ -59,6 +59,8 @@ struct cw_line {
 	uint64_t	 id;		/* message id, 0 if none */
 	int64_t		 rowid;		/* its row in the history, 0 if none */
 	int		 copy;		/* a copy of a stored line: dimmed */
+	int		 alert;		/* received, but not under the peer's
+					   key on record: marked loudly */
 	wchar_t		*nick;		/* shown form, or NULL */
 	size_t		 nicklen;
 	unsigned	 colour;	/* a hash of the nick, stable */
@@ -82,6 +84,8 @@ struct cw_conv {
 	char		*nick;		/* its nick, or NULL */
 	enum peer_state	 state;
 	enum peer_kind	 kind;
+	int		 secure;	/* a sealed session: encrypted */
+	enum peer_trust	 trust;		/* of its key, when secure */
 	int		 known;		/* the core told us about it */
 	unsigned	 unread;	/* messages while not shown */
 	uint64_t	 notified;	/* ms of its last notification, 0 */

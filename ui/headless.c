@@ -303,6 +303,12 @@ headless_on_event(struct ui *ui, const struct event *ev)
 		json_string(b, "kind", peer_kind_name(ev->peer_kind));
 		json_string(b, "name", ev->name);
 		json_bool(b, "secure", ev->secure);
+		if (ev->secure) {
+			json_string(b, "fingerprint", ev->fingerprint);
+			if (ev->trust != TRUST_NONE)
+				json_string(b, "trust",
+				    peer_trust_name(ev->trust));
+		}
 		break;
 	case EV_CLOSED:
 		json_string(b, "peer", ev->peer);
@@ -322,6 +328,7 @@ headless_on_event(struct ui *ui, const struct event *ev)
 			json_uint(b, "id", ev->id);
 		json_string(b, "kind", peer_kind_name(ev->peer_kind));
 		json_string(b, "name", ev->name);
+		json_bool(b, "secure", ev->secure);
 		if (ev->history) {
 			json_bool(b, "history", 1);
 			json_bool(b, "outgoing", ev->outgoing);

@@ -181,14 +181,19 @@ def test_restarted_peer_is_a_new_session():
         port = b.port
         b.quit()
         a.wait("peer", peer=b.addr, state="offline")
+        # A data directory of its own: a new key, whose ids start over.
         b2 = Uvqq("127.0.0.1:%d" % a.port, nick="bob2", port=port)
         try:
-            a.wait("peer", peer=b2.addr, state="online", nick="bob2")
+            ev = a.wait("peer", peer=b2.addr, state="online", nick="bob2")
             b2.send("after restart")
             msg = a.wait("message")
             check(msg["text"] == "after restart" and msg["id"] == 1,
                   "new session's ids start over and are shown: %r" % msg)
             b2.wait("delivered")
+            # Another key where bob's was: nothing goes to it unasked.
+            check(ev["trust"] == "changed", "a new key: %r" % ev)
+            a.send("/trust " + b2.addr)
+            a.wait("peer", peer=b2.addr, trust="verified")
             a.send("welcome back")
             check(b2.wait("message")["text"] == "welcome back", "a -> b2")
         finally:

@@ -199,7 +199,7 @@ def test_terminal_notifications_go_through_tmux_passthrough(uvqq):
               "carol's flood notified %d times" %
               data.count(b"uvqq: carol"))
         # The screen is whole: the sequences moved nothing.
-        t.wait(r"^\[alice@127\.0\.0\.1:\d+\] \[1:bob online\] \[act: "
+        t.wait(r"^\[alice@127\.0\.0\.1:\d+\] \[1:bob online enc\] \[act: "
                r"2:carol\(11\),3:dave\(1\)\]$")
         t.wait(TIME + r"bob \| b-visible")
     finally:

@@ -1,7 +1,7 @@
 """test_tui.py: the full-screen front end, driven through tmux.
 
 usage: test_tui.py UVQQ GROUP   (GROUP: chat, text, input, switch, scroll,
-resize, exit, history, options, or all)
+resize, exit, history, options, trust, or all)
 """
 import os
 import re
@@ -12,6 +12,7 @@ import tempfile
 import time
 
 from tui import Term, TestFailure, check, peer, run, width
+import harness  # noqa: E402  (tui puts it on the path)
 
 TIME = r"\d\d:\d\d "
 
@@ -49,7 +50,7 @@ def start_chat(uvqq, nick="bob", t=None, n=1, **kw):
         p = peer(uvqq, nick)
         p.send("/peer " + t.addr)
         p.send("hello from " + nick)
-        t.wait(r"\u2502 %d %s 1\s*$" % (n, nick))
+        t.wait(peer_row(n, nick, "1"))
         t.keys("M-%d" % n)
         t.wait(TIME + nick + r" \| hello from " + nick)
     except BaseException:
@@ -73,9 +74,9 @@ def test_send_receive_and_delivery_marks(uvqq):
         bob.send("hello alice")
         # Not shown yet: an unread count on the status line and the list.
         t.wait(r"\[act: 1:bob\(1\)\]")
-        t.wait(r"\u2502 1 bob 1\s*$")
+        t.wait(peer_row(1, "bob", "1"))
         t.keys("M-1")
-        t.wait(r"\[1:bob online\]")
+        t.wait(r"\[1:bob online enc\]")
         t.wait("^" + TIME + r"bob \| hello alice")
         t.wait_gone(r"\[act:")
         t.type("hi bob 世界")
@@ -109,7 +110,7 @@ def test_two_full_screen_uvqq_chat_in_chinese_and_english(uvqq):
         b = Term(uvqq, nick="bob")
         a.type("/peer %s bob" % b.addr)
         a.keys("Enter")
-        a.wait(r"\[1:bob online\]")
+        a.wait(r"\[1:bob online enc\]")
         a.type("你好 bob，今天下午喝咖啡吗？")
         a.keys("Enter")
         a.wait(TIME + "alice \u2713 你好 bob，今天下午喝咖啡吗？")
@@ -138,7 +139,7 @@ def test_escape_characters_are_shown_visibly(uvqq):
         # Nothing reached the terminal: no red, and the screen is intact.
         raw = t.tmux("capture-pane", "-p", "-e")
         check("\x1b[31mred" not in raw, "an escape reached the terminal")
-        t.wait(r"\[alice@127\.0\.0\.1:\d+\] \[1:bob online\]")
+        t.wait(r"\[alice@127\.0\.0\.1:\d+\] \[1:bob online enc\]")
     finally:
         bob.kill()
         t.close()
@@ -352,7 +353,7 @@ def test_switching_peers_and_unread_counts(uvqq):
         carol = peer(uvqq, "carol")
         carol.send("/peer " + t.addr)
         carol.send("c1")
-        t.wait(r"\u2502 2 carol 1\s*$")
+        t.wait(peer_row(2, "carol", "1"))
         # The UI's window is not the one on screen: the bell is heard.
         t.tmux("new-window", "-d")
         t.tmux("select-window", "-t", ":1")
@@ -365,9 +366,9 @@ def test_switching_peers_and_unread_counts(uvqq):
         t.tmux("select-window", "-t", ":0")
         bob.send("b2")
         t.wait(r"\[act: 1:bob\(1\),2:carol\(2\)\]")
-        t.wait(r"\u2502 2 carol 2\s*$")
+        t.wait(peer_row(2, "carol", "2"))
         t.keys("M-2")
-        t.wait(r"\[2:carol online\] \[act: 1:bob\(1\)\]$")
+        t.wait(r"\[2:carol online enc\] \[act: 1:bob\(1\)\]$")
         t.wait(TIME + r"carol \| c2")
         t.type("hi carol")
         t.keys("Enter")
@@ -376,12 +377,12 @@ def test_switching_peers_and_unread_counts(uvqq):
         check("talking to" not in t.text(),
               "switching wrote into the conversation")
         t.keys("C-p")
-        t.wait(r"\[1:bob online\]$")
+        t.wait(r"\[1:bob online enc\]$")
         t.type("hi bob")
         t.keys("Enter")
         bob.wait("message", text="hi bob")
         t.keys("C-n")
-        t.wait(r"\[2:carol online\]$")
+        t.wait(r"\[2:carol online enc\]$")
         t.keys("C-n")
         t.wait(r"\[0:status\]$")
         t.type("oops")
@@ -396,7 +397,7 @@ def test_switching_peers_and_unread_counts(uvqq):
         # /peer typed by hand switches too.
         t.type("/peer bob")
         t.keys("Enter")
-        t.wait(r"\[1:bob online\]$")
+        t.wait(r"\[1:bob online enc\]$")
     finally:
         for p in (bob, carol):
             if p is not None:
@@ -461,8 +462,9 @@ def test_scrollback(uvqq):
 # history ------------------------------------------------------------------
 
 def peer_row(n, label, tail):
-    """A row of the peer list."""
-    return r"\u2502 %d %s %s\s*$" % (n, label, tail)
+    """A row of the peer list (an encrypted conversation's ends in a
+    lock)."""
+    return r"\u2502 %d %s %s\s*(?:\U0001F512)?$" % (n, label, tail)
 
 
 def test_history_replay_after_restart(uvqq):
@@ -508,7 +510,7 @@ def test_history_replay_after_restart(uvqq):
         stopped = False
         bob.wait("message", text="are you there")
         t.wait(TIME + "alice \u2713 are you there")
-        t.wait(r"\[1:bob online\]$")
+        t.wait(r"\[1:bob online enc\]$")
         check(len([x for x in t.screen() if "are you there" in x]) == 1,
               "the kept message is shown twice")
     finally:
@@ -739,6 +741,59 @@ def test_crash_restores_terminal(uvqq):
         t.close()
 
 
+# trust ----------------------------------------------------------------------
+
+LOCK = "\U0001F512"
+
+
+def test_encryption_and_a_changed_key_are_marked(uvqq):
+    t, bob = start_chat(uvqq)
+    c = plain = None
+    try:
+        t.wait(r"\u2502 1 bob\s+%s$" % LOCK)
+        t.wait(r"\[1:bob online enc\]$")
+        t.wait(r"\* encrypted; bob's key is new to you")
+        port = bob.port
+        bob.kill()
+        # Bare text from bob's address: not bob's, and not in his
+        # conversation.
+        plain = harness.PlainPeer(port=port)
+        plain.sendto("I am bob, trust me", int(t.addr.rsplit(":")[1]))
+        t.wait(r"\[act: 0:status\(1\)\]")
+        t.keys("M-0")
+        t.wait(r"127\.0\.0\.1:\d+ ! \[unencrypted, not from its session\]")
+        t.wait(r"I am bob, trust me")
+        plain.close()
+        plain = None
+        t.keys("M-1")
+        check(not any("I am bob" in x for x in t.screen()),
+              "in the encrypted conversation:\n" + t.text())
+        # Another key on bob's address.
+        c = harness.Uvqq(nick="bob", port=port)
+        c.send("/peer " + t.addr)
+        t.wait(r"\u2502 1 bob KEY CHANGED\s*$")
+        t.wait(r"\[1:bob online KEY CHANGED\]$")
+        t.wait(r"! KEY CHANGED for bob")
+        t.type("not for the new key")
+        t.keys("Enter")
+        t.wait(r"alice \u2717 not for the new key")
+        t.wait(r"! not delivered: key changed")
+        t.type("/trust bob")
+        t.keys("Enter")
+        t.wait(r"\[1:bob online enc verified\]$")
+        t.wait(r"\u2502 1 bob\s+%s$" % LOCK)
+        c.drain()
+        check(not [e for e in c.seen if e["event"] == "message"],
+              "the new key got %r" % c.seen)
+    finally:
+        for u in (bob, c):
+            if u is not None:
+                u.kill()
+        if plain is not None:
+            plain.close()
+        t.close()
+
+
 GROUPS = {
     "chat": [test_send_receive_and_delivery_marks,
              test_two_full_screen_uvqq_chat_in_chinese_and_english,
@@ -756,6 +811,7 @@ GROUPS = {
     "history": [test_history_replay_after_restart,
                 test_scrolling_up_loads_older_lines],
     "options": [test_bell_option, test_timestamp_option],
+    "trust": [test_encryption_and_a_changed_key_are_marked],
 }
 
 
