@@ -727,6 +727,13 @@ app_commit(struct app *app)
 {
 	struct event	*ev;
 
+	/*
+	 * net_confirm acknowledges every message net has handed over, and
+	 * some may still wait in the queue (a commit on the timer runs
+	 * before the loop turn drains it): store them first, or a kill -9
+	 * right after would lose messages the sender was told are stored.
+	 */
+	evq_drain(&app->evq);
 	if (app->net != NULL)
 		net_flush(app->net);
 	history_commit(app);
