@@ -328,6 +328,21 @@ hs_restore(struct link *l)
 	hs_schedule(l);
 }
 
+/*
+ * The session in use is alive: a candidate that did not prove itself in a
+ * heartbeat was a replay. A younger one may be a real restart whose
+ * proof is on its way while the old run's last seals still arrive.
+ */
+static void
+drop_stale_cand(struct link *l)
+{
+	struct net	*n = l->net;
+
+	if (l->cand.sid != 0 &&
+	    uv_now(n->loop) - l->cand.since >= n->heartbeat_ms)
+		seal_wipe(&l->cand, sizeof l->cand);
+}
+
 /* After anything the handshake hears: repeat HELLO while unfinished. */
 static void
 hs_after(struct link *l)
@@ -375,7 +390,7 @@ hs_on_welcome(struct link *l, const struct frame *f, const char *datagram)
 		 * sealed PING lets it.
 		 */
 		if (session_check_proof(l, &l->cur, f, datagram) == 0) {
-			seal_wipe(&l->cand, sizeof l->cand);
+			drop_stale_cand(l);
 			if (!l->peer_has_us)
 				send_sealed_ping(l);
 		}
@@ -404,7 +419,7 @@ hs_on_sealed(struct link *l, const struct session *s)
 	if (s == &l->cand)
 		become_uvqq(l);
 	else
-		seal_wipe(&l->cand, sizeof l->cand);
+		drop_stale_cand(l);
 	l->peer_has_us = 1;
 	hs_after(l);
 }

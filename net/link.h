@@ -72,6 +72,7 @@ struct session {
 	struct seal_keys	 keys;
 	uint64_t		 tx;		/* our last counter */
 	struct seal_window	 rx;		/* theirs, opened */
+	uint64_t		 since;		/* ms, when it was proposed */
 };
 
 /* A segment received out of order. */

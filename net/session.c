@@ -33,6 +33,7 @@ session_set(struct link *l, struct session *s, const struct frame *f)
 	memcpy(fresh.ekey, f->ekey, sizeof fresh.ekey);
 	memcpy(fresh.nick, f->nick, sizeof fresh.nick);
 	fresh.packs = f->packs;
+	fresh.since = uv_now(n->loop);
 	if (seal_derive(&fresh.keys, &n->identity, &n->eph, n->sid, f->ikey,
 	    f->ekey, f->sid) != 0) {
 		seal_wipe(&fresh, sizeof fresh);
