@@ -165,9 +165,10 @@ hs_complete(const struct link *l)
 }
 
 /*
- * The next HELLO of an unfinished handshake with a uvqq peer: soon, then
- * less and less often, at last once a heartbeat (it is the heartbeat of
- * a peer without a session). A stranger gets a few at most.
+ * The next repeat of an unfinished handshake with a uvqq peer (a HELLO,
+ * a WELCOME or a sealed PING: hs_on_timer): soon, then less and less
+ * often, at last once a heartbeat (the heartbeat of a peer without a
+ * session). A stranger gets a few at most.
  */
 static void
 hs_schedule(struct link *l)
