@@ -391,22 +391,21 @@ on_sealed_frame(struct net *n, struct link *l, const struct frame *f)
 	}
 }
 
-/* A SEAL: open it, and take the frames inside one by one. */
 static void
-on_seal(struct net *n, struct link *l, const struct frame *f,
-    const char *datagram)
+link_count_in(struct link *l, size_t len)
 {
-	struct session	*s;
-	struct frame	 in;
-	char		 plain[PROTO_SEALED_MAX];
-	size_t		 off = 0, used;
-	int		 len;
+	l->datagrams_in++;
+	l->bytes_in += len;
+}
 
-	if ((len = session_open(l, f, datagram, plain, &s)) < 0) {
-		if (len == UV_ENOTCONN)
-			hs_on_stranger_frame(l);
-		return;
-	}
+/* The frames inside a seal that opened, one by one. */
+static void
+on_opened(struct net *n, struct link *l, const struct frame *f,
+    struct session *s, const char *plain, int len)
+{
+	struct frame	 in;
+	size_t		 off = 0, used;
+
 	l->validated = 1;	/* it named our session, and the seal opened */
 	hs_on_sealed(l, s);
 	while (off < (size_t)len) {
@@ -420,6 +419,66 @@ on_seal(struct net *n, struct link *l, const struct frame *f,
 		if (l->forgotten)
 			return;
 	}
+}
+
+/* A SEAL: open it, and take the frames inside. */
+static void
+on_seal(struct net *n, struct link *l, const struct frame *f,
+    const char *datagram)
+{
+	struct session	*s;
+	char		 plain[PROTO_SEALED_MAX];
+	int		 len;
+
+	if ((len = session_open(l, f, datagram, plain, &s)) < 0) {
+		if (len == UV_ENOTCONN)
+			hs_on_stranger_frame(l);
+		return;
+	}
+	on_opened(n, l, f, s, plain, len);
+}
+
+/*
+ * A seal from an address we do not know, to our session, from a session a
+ * peer of ours is in: the peer moved (its NAT gave it another port, its
+ * laptop another network). The link follows it once the seal opens there:
+ * only the key's holder can seal, and a seal opens once. Returns whether
+ * it did.
+ */
+static int
+link_follow(struct net *n, const struct sockaddr *sa, const struct frame *f,
+    const char *datagram, size_t len)
+{
+	struct link	*l;
+	struct session	*s;
+	struct event	*ev;
+	char		 plain[PROTO_SEALED_MAX], was[EV_ADDRLEN];
+	int		 plen;
+
+	if (f->type != FRAME_SEAL || f->dsid != n->sid)
+		return 0;
+	for (l = n->links; l != NULL; l = l->next) {
+		if (!l->forgotten && l->rsid != 0 && l->cur.sid == f->sid)
+			break;
+	}
+	if (l == NULL || (plen = session_open(l, f, datagram, plain, &s)) < 0)
+		return 0;
+	memcpy(was, l->addrstr, sizeof was);
+	memcpy(&l->addr, sa, addr_len(sa));
+	addr_normalize(&l->addr);
+	if (addr_format((struct sockaddr *)&l->addr, l->addrstr,
+	    sizeof l->addrstr) != 0)
+		return 0;
+	link_count_in(l, len);
+	if ((ev = evq_new(EV_MOVED)) != NULL) {
+		memcpy(ev->peer, l->addrstr, sizeof ev->peer);
+		if (event_set_text(ev, was, strlen(was)) == 0)
+			evq_push(n->evq, ev);
+		else
+			evq_free(ev);
+	}
+	on_opened(n, l, f, s, plain, plen);
+	return 1;
 }
 
 /* A frame from a uvqq in the clear: a handshake, or a seal. */
@@ -491,12 +550,6 @@ take_token(struct net *n, struct link *l)
 	return 1;
 }
 
-static void
-link_count_in(struct link *l, size_t len)
-{
-	l->datagrams_in++;
-	l->bytes_in += len;
-}
 
 /* A datagram of a uvqq frame in the clear: HELLO, WELCOME or SEAL. */
 static void
@@ -516,6 +569,8 @@ on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
 		return;
 	}
 	if (l == NULL) {
+		if (link_follow(n, sa, &f, buf, len))
+			return;
 		if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
 			return;
 		link_count_in(l, len);

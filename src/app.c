@@ -629,6 +629,36 @@ app_mark_message(struct peer *p, struct event *ev)
 	}
 }
 
+/*
+ * The peer's session proved itself from another address (net/ followed
+ * it): the conversation follows too, its history and key records with it.
+ */
+static void
+app_peer_moved(struct app *app, struct event *ev)
+{
+	struct sockaddr_storage	 ss;
+	struct peer		*p;
+	enum peer_trust		 t;
+	unsigned char		 old[32];
+	const char		*why;
+
+	if (ev->text == NULL ||
+	    (p = peer_find_by_addrstr(&app->peers, ev->text)) == NULL ||
+	    addr_parse(ev->peer, &ss, &why) != 0)
+		return;
+	memcpy(&p->addr, &ss, sizeof p->addr);
+	snprintf(p->addrstr, sizeof p->addrstr, "%s", ev->peer);
+	if (app->store != NULL &&
+	    store_peer_move(app->store, ev->text, ev->peer) != 0)
+		app_error(app, "history: cannot move %s to %s: %s", ev->text,
+		    ev->peer, store_error(app->store));
+	/* Its key is known at the new address too. */
+	if (p->has_key && app->trust != NULL)
+		trust_check(app->trust, p->key, p->addrstr, p->name, &t, old);
+	if (p->name != NULL && ev->name == NULL)
+		ev->name = strdup(p->name);
+}
+
 /* Keep the core's peer list in step with net/ and name the peer. */
 static void
 app_track_peer(struct app *app, struct event *ev)
@@ -687,6 +717,9 @@ app_on_event(void *arg, struct event *ev)
 		history_load_older(app, ev);
 		app->evq.tag = 0;
 		return;
+	case EV_MOVED:
+		app_peer_moved(app, ev);
+		break;
 	case EV_PEER:
 	case EV_MESSAGE:
 	case EV_SENT:

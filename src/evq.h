@@ -24,6 +24,8 @@ enum ev_kind {
 			   text = our fingerprint) */
 	EV_PEER,	/* net -> core -> ui: a peer was added or changed */
 	EV_CLOSED,	/* core -> ui: a peer was forgotten */
+	EV_MOVED,	/* net -> core -> ui: a peer's session proved itself
+			   from a new address (peer); text = the old one */
 	EV_MESSAGE,	/* net -> core -> ui: text received (id, nick, text) */
 	EV_SENT,	/* core -> ui: text handed to net (id, text) */
 	EV_DELIVERED,	/* net -> core -> ui: acknowledged (id) */

@@ -136,6 +136,10 @@ static const char *const statements[ST_COUNT] = {
 	    " name = excluded.name, nick = coalesce(excluded.nick, nick),"
 	    " kind = excluded.kind, seen = excluded.seen",
 	[ST_PEER_FORGET] = "DELETE FROM peers WHERE addr = ?",
+	[ST_PEER_MOVE] = "UPDATE OR REPLACE peers SET addr = ?2 WHERE addr = ?1",
+	[ST_PEER_MOVE_MESSAGES] = "UPDATE messages SET peer = ?2 WHERE peer = ?1",
+	[ST_PEER_MOVE_TRUST] = "UPDATE OR REPLACE trust SET addr = ?2"
+	    " WHERE addr = ?1",
 	[ST_PEERS] = "SELECT addr, name, nick, kind FROM peers ORDER BY seen",
 	[ST_INDEX] = "INSERT INTO messages_fts(rowid, text)"
 	    " SELECT id, text FROM messages WHERE id > ? AND id <= ?",
@@ -566,6 +570,27 @@ store_peer_forget(struct store *s, const char *addr)
 		return r;
 	store_bind_text(st, 1, addr);
 	return store_run(s, st);
+}
+
+int
+store_peer_move(struct store *s, const char *from, const char *to)
+{
+	static const int	 which[] = { ST_PEER_MOVE, ST_PEER_MOVE_MESSAGES,
+				    ST_PEER_MOVE_TRUST };
+	sqlite3_stmt		*st;
+	size_t			 i;
+	int			 r;
+
+	if ((r = store_begin(s)) != 0)
+		return r;
+	for (i = 0; i < sizeof which / sizeof which[0]; i++) {
+		st = s->st[which[i]];
+		store_bind_text(st, 1, from);
+		store_bind_text(st, 2, to);
+		if ((r = store_run(s, st)) != 0)
+			return r;
+	}
+	return 0;
 }
 
 int

@@ -113,6 +113,9 @@ int		 store_search(struct store *, const char *text, int limit,
 
 int		 store_peer_save(struct store *, const struct store_peer *);
 int		 store_peer_forget(struct store *, const char *addr);
+/* A peer that moved: its row, its history and its key follow it. */
+int		 store_peer_move(struct store *, const char *from,
+		     const char *to);
 int		 store_peers(struct store *, store_peer_cb, void *);
 
 /* Trust records (store_trust.c), one per address: written in the turn's

@@ -21,6 +21,9 @@ enum {
 	ST_SEARCH_SCAN,
 	ST_PEER_SAVE,
 	ST_PEER_FORGET,
+	ST_PEER_MOVE,		/* three statements: peers, messages, trust */
+	ST_PEER_MOVE_MESSAGES,
+	ST_PEER_MOVE_TRUST,
 	ST_PEERS,
 	ST_INDEX,
 	ST_INDEX_MARK,

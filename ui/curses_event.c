@@ -242,6 +242,18 @@ curses_on_event(struct ui *ui, const struct event *ev)
 			cw_mark_unacked(conv);
 		peer_security(c, conv, ev);
 		break;
+	case EV_MOVED:
+		/* The conversation follows the peer to its new address. */
+		if ((conv = cw_find(&c->m.convs, ev->text)) != NULL &&
+		    cw_find(&c->m.convs, ev->peer) == NULL) {
+			char	 line[2 * EV_ADDRLEN + 64];
+
+			snprintf(conv->addr, sizeof conv->addr, "%s", ev->peer);
+			snprintf(line, sizeof line, "moved from %s to %s: the "
+			    "conversation follows its key", ev->text, ev->peer);
+			cui_say(c, conv, CW_INFO, line);
+		}
+		break;
 	case EV_CLOSED:
 		/*
 		 * The core forgot the peer; the conversation stays, with its

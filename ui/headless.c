@@ -257,6 +257,8 @@ event_name(enum ev_kind k)
 		return "peer";
 	case EV_CLOSED:
 		return "closed";
+	case EV_MOVED:
+		return "moved";
 	case EV_MESSAGE:
 		return "message";
 	case EV_SENT:
@@ -312,6 +314,11 @@ headless_on_event(struct ui *ui, const struct event *ev)
 		break;
 	case EV_CLOSED:
 		json_string(b, "peer", ev->peer);
+		break;
+	case EV_MOVED:
+		json_string(b, "peer", ev->peer);
+		json_string(b, "from", ev->text);
+		json_string(b, "name", ev->name);
 		break;
 	case EV_NICK:
 		json_string(b, "nick", ev->nick);

@@ -187,7 +187,65 @@ def test_a_known_uvqq_answering_with_bare_text_gets_nothing_in_the_clear():
         d.close()
 
 
+class Rebinding(Tap):
+    """A relay whose side towards alice can move to another port, as a
+    NAT does when it forgets a mapping: bob's datagrams then reach alice
+    from an address she has never seen."""
+
+    def move_a_side(self):
+        old = self.a_side
+        self.a_side = self._socket()
+        self.a_port = self.a_side.getsockname()[1]
+        return old
+
+
+def test_a_peer_that_moves_is_followed_once_its_seal_opens():
+    d = Dirs()
+    a, b, r = pair_through(Rebinding, 5, dirs=d)
+    old_sock = None
+    try:
+        old = "127.0.0.1:%d" % r.a_port
+        a.send("before the move")
+        b.wait("message", text="before the move")
+        old_sock = r.move_a_side()
+        new = "127.0.0.1:%d" % r.a_port
+        b.send("/msg 127.0.0.1:%d after the move: 我换了地址" % r.b_port)
+        ev = a.wait("moved", timeout=SLOW)
+        check(ev["peer"] == new and ev["from"] == old, repr(ev))
+        msg = a.wait("message", text="after the move: 我换了地址")
+        check(msg["peer"] == new and msg.get("secure"), repr(msg))
+        a.send("to the new address")
+        b.wait("message", text="to the new address", timeout=SLOW)
+        sent = a.wait("sent", text="to the new address")
+        a.wait("delivered", id=sent["id"], timeout=SLOW)
+        # The conversation is the same one: its history moved with it.
+        a.send("/history 10")
+        rows = [a.wait("message", match=lambda e: e.get("history"))
+                for _ in range(3)]
+        check({e["peer"] for e in rows} == {new} and "before the move" in
+              [e["text"] for e in rows], repr(rows))
+        # A stranger's datagram from yet another address moves nothing.
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        forged = [x for x in r.seen if x.startswith(b"uvqq/1 SEAL")][-1]
+        s.sendto(forged, ("127.0.0.1", a.port))
+        a.send("/peers")
+        a.wait("info", match=lambda e: new in e["text"])
+        check(not [e for e in a.seen if e["event"] == "moved"
+                   and e["peer"] != new], "a replayed seal moved the peer")
+        s.close()
+    finally:
+        a.kill()
+        b.kill()
+        r.close()
+        if old_sock is not None:
+            old_sock.close()
+        d.close()
+
+
 if __name__ == "__main__":
     sys.exit(run([test_nothing_of_a_conversation_is_in_the_clear,
                   test_flipped_bits_and_replays_change_nothing_shown,
-                  test_a_known_uvqq_answering_with_bare_text_gets_nothing_in_the_clear]))
+                  test_a_known_uvqq_answering_with_bare_text_gets_nothing_in_the_clear,
+                  test_a_peer_that_moves_is_followed_once_its_seal_opens]))
