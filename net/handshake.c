@@ -129,8 +129,8 @@ send_welcome(struct link *l, struct session *s)
  * tells the peer we took its session too (it takes ours on it), and it is
  * answered sealed, which tells us it did.
  */
-static int
-send_sealed_ping(struct link *l)
+int
+hs_send_ping(struct link *l)
 {
 	struct frame	 f;
 
@@ -315,7 +315,7 @@ hs_on_timer(struct link *l)
 	if (l->cand.sid != 0)
 		send_welcome(l, &l->cand);
 	else if (l->rsid != 0)
-		send_sealed_ping(l);
+		hs_send_ping(l);
 	else
 		hs_send_hello(l);
 	l->hello_tries++;
@@ -393,7 +393,7 @@ hs_on_welcome(struct link *l, const struct frame *f, const char *datagram)
 		if (session_check_proof(l, &l->cur, f, datagram) == 0) {
 			drop_stale_cand(l);
 			if (!l->peer_has_us)
-				send_sealed_ping(l);
+				hs_send_ping(l);
 		}
 		hs_after(l);
 		return;
@@ -405,7 +405,7 @@ hs_on_welcome(struct link *l, const struct frame *f, const char *datagram)
 	}
 	hs_rtt_from_probe(l);
 	become_uvqq(l);
-	send_sealed_ping(l);	/* that completes its side */
+	hs_send_ping(l);	/* that completes its side */
 	hs_after(l);
 }
 

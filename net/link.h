@@ -227,6 +227,9 @@ void	 link_send_plain(struct link *, const char *, size_t);
 /* handshake.c */
 /* HELLO in the clear (a probe, a repeat, a greeting) to one peer. */
 int	 hs_send_hello(struct link *);
+/* A sealed PING to the session we took: a heartbeat, an RTT sample, and
+ * what completes the peer's side of the handshake. */
+int	 hs_send_ping(struct link *);
 /* Our new nick: sealed to a peer with a session, else in a HELLO. */
 int	 hs_send_nick(struct link *);
 /* Probe a peer we added: HELLOs until it answers or the probe timeout. */

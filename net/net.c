@@ -716,7 +716,6 @@ tick_cb(uv_timer_t *t)
 	struct net	*n = t->data;
 	struct link	*l;
 	uint64_t	 now = uv_now(n->loop);
-	struct frame	 ping;
 
 	for (l = n->links; l != NULL; l = l->next) {
 		if (l->kind != PEER_UVQQ || l->state == PEER_PROBING)
@@ -724,16 +723,10 @@ tick_cb(uv_timer_t *t)
 		if (l->state == PEER_ONLINE &&
 		    now - l->last_heard >= 3 * (uint64_t)n->heartbeat_ms)
 			link_set_state(l, PEER_UVQQ, PEER_OFFLINE);
-		/* Without a session its HELLOs are the heartbeat. */
-		if (hs_complete(l) && now - l->last_sent >= n->heartbeat_ms) {
-			memset(&ping, 0, sizeof ping);
-			ping.type = FRAME_PING;	/* sealed, like all */
-			/* Names its session: that completes its side of a
-			 * handshake whose last WELCOME was lost. */
-			ping.dsid = l->rsid;
-			l->probe_us = uv_hrtime() / 1000;
-			net_send_frame(n, l, &ping);
-		}
+		/* Without a session its handshake repeats are the
+		 * heartbeat. */
+		if (hs_complete(l) && now - l->last_sent >= n->heartbeat_ms)
+			hs_send_ping(l);
 	}
 }
 
