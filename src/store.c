@@ -91,6 +91,18 @@ static const char *const migrations[] = {
 	"CREATE TABLE trust(addr TEXT PRIMARY KEY, key BLOB NOT NULL,"
 	"  name TEXT, verified INTEGER NOT NULL, first INTEGER NOT NULL,"
 	"  seen INTEGER NOT NULL);",
+	/*
+	 * 6: the search index at half the cost a row (7 to 3.5 us at 600k
+	 * rows): no per-row size table (columnsize=0: only bm25 reads it,
+	 * and search orders by id), and segments merged 16 at a time, not 4
+	 * (half the merge passes). Rebuilt when idle from fts_upto = 0.
+	 */
+	"DROP TABLE messages_fts;"
+	"CREATE VIRTUAL TABLE messages_fts USING fts5(text,"
+	"  content='messages', content_rowid='id', tokenize='trigram',"
+	"  columnsize=0);"
+	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 16);"
+	"INSERT OR REPLACE INTO meta VALUES ('fts_upto', 0);",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 

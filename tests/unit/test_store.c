@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "src/store.h"
 
@@ -309,6 +310,57 @@ test_old_world_readable_files_become_private(void **state)
 	store_close(s);
 }
 
+/*
+ * Schema 6 rebuilds the search index (cheaper to keep): what a schema 5
+ * database held is found again, once each, and still without regard to
+ * case; the new index keeps no per-row size table.
+ */
+static void
+test_search_finds_old_rows_after_the_index_is_rebuilt(void **state)
+{
+	struct store	*s = open_store(*state);
+	struct rows	 got = { .n = 0 };
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*path;
+	int64_t		 id;
+	int		 i;
+
+	for (i = 0; i < 20; i++)
+		assert_int_equal(store_add_out(s, PEER, "me", i % 2 ?
+		    "Hello 你好世界" : "other", MSG_QUEUED, &id), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	/* Back to schema 5: its index, holding every row. */
+	assert_true(asprintf(&path, "%s/uvqq.db", (char *)*state) > 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE messages_fts;"
+	    "CREATE VIRTUAL TABLE messages_fts USING fts5(text,"
+	    "  content='messages', content_rowid='id', tokenize='trigram');"
+	    "INSERT INTO messages_fts(rowid, text) SELECT id, text"
+	    "  FROM messages;"
+	    "UPDATE meta SET value = (SELECT max(id) FROM messages)"
+	    "  WHERE key = 'fts_upto';"
+	    "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = open_store(*state);
+	assert_int_equal(store_search(s, "hello 你好", 64, collect, &got), 0);
+	assert_int_equal(got.n, 10);
+	for (i = 0; i < got.n; i++)
+		assert_string_equal(got.text[i], "Hello 你好世界");
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM"
+	    " sqlite_master WHERE name = 'messages_fts_docsize'", -1, &st,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -329,6 +381,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_old_world_readable_files_become_private, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_search_finds_old_rows_after_the_index_is_rebuilt,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
