@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 #include <uv.h>
 
 #include "net/proto.h"
@@ -115,30 +114,6 @@ parse_nick(const char *s, const char *end, char *out)
 			return UV_EINVAL;
 	}
 	return 0;
-}
-
-int
-proto_b64_encode(char *out, size_t size, const uint8_t *in, size_t len)
-{
-	size_t	 need = sodium_base64_ENCODED_LEN(len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-
-	if (need > size)
-		return UV_ENOBUFS;
-	sodium_bin2base64(out, need, in, len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	return (int)(need - 1);
-}
-
-int
-proto_b64_decode(uint8_t *out, size_t size, const char *in, size_t len)
-{
-	size_t	 n;
-
-	if (sodium_base642bin(out, size, in, len, NULL, &n, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-		return UV_EINVAL;
-	return (int)n;
 }
 
 /* A public key: exactly PROTO_KEY_BYTES in base64url. */

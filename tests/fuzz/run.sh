@@ -63,7 +63,7 @@ fi
 cflags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=undefined -D_GNU_SOURCE -Wall -Wextra -Werror -I$root"
 uv=$(pkg-config --cflags --libs libuv libsodium)
-common="$root/net/proto.c $root/src/utf8.c"
+common="$root/net/proto.c $root/net/b64.c $root/src/utf8.c"
 sources_frame="$here/fuzz_frame.c $common"
 sources_stream="$here/fuzz_stream.c $here/net_stub.c $common
     $root/src/evq.c $root/net/link.c"

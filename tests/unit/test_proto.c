@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <uv.h>
 
 #include "net/proto.h"
@@ -328,6 +329,55 @@ test_hello_offers_packing(void **state)
 	assert_false(g.packs);
 }
 
+/*
+ * The table codec against libsodium's (which it replaced): the same text
+ * for every length, and the same answer for any string, good or bad.
+ */
+static void
+test_b64_agrees_with_libsodium(void **state)
+{
+	static const char	 chars[] = "AQgw_-z09+/= \n";
+	uint8_t			 bin[64], a[64], b[64];
+	char			 mine[96], theirs[96], text[40];
+	size_t			 len, i, n;
+	int			 round, r;
+
+	(void)state;
+	assert_int_equal(sodium_init() >= 0, 1);
+	for (round = 0; round < 2000; round++) {
+		len = randombytes_uniform(sizeof bin);
+		randombytes_buf(bin, len);
+		r = proto_b64_encode(mine, sizeof mine, bin, len);
+		sodium_bin2base64(theirs, sizeof theirs, bin, len,
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		assert_int_equal(r, (int)strlen(theirs));
+		assert_string_equal(mine, theirs);
+		assert_int_equal(proto_b64_decode(a, sizeof a, mine,
+		    (size_t)r), (int)len);
+		assert_memory_equal(a, bin, len);
+		/* Exactly as long as needed: no room for the NUL fails. */
+		assert_int_equal(proto_b64_encode(mine, (size_t)r, bin, len),
+		    UV_ENOBUFS);
+	}
+	for (round = 0; round < 20000; round++) {
+		len = randombytes_uniform(sizeof text);
+		for (i = 0; i < len; i++)
+			text[i] = round % 4 == 0 ?
+			    chars[randombytes_uniform(sizeof chars - 1)] :
+			    mine[randombytes_uniform(40)];
+		r = proto_b64_decode(a, sizeof a, text, len);
+		if (sodium_base642bin(b, sizeof b, text, len, NULL, &n, NULL,
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+			assert_int_equal(r, UV_EINVAL);
+		else {
+			assert_int_equal(r, (int)n);
+			assert_memory_equal(a, b, n);
+		}
+	}
+	/* Too small a buffer is an error, as it is for libsodium. */
+	assert_int_equal(proto_b64_decode(a, 2, "AAAA", 4), UV_EINVAL);
+}
+
 int
 main(void)
 {
@@ -348,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_packed_frames_decode_one_after_another),
 		cmocka_unit_test(test_packed_frame_rejects_length_past_the_end),
 		cmocka_unit_test(test_hello_offers_packing),
+		cmocka_unit_test(test_b64_agrees_with_libsodium),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
