@@ -505,8 +505,10 @@ on_frame(struct net *n, struct link *l, const struct frame *f,
 	}
 }
 
+/* clean: utf8_text_scan found nothing to repair, so a copy will do. */
 static void
-on_text(struct net *n, struct link *l, const char *buf, size_t len)
+on_text(struct net *n, struct link *l, const char *buf, size_t len,
+    int clean)
 {
 	struct event	*ev;
 
@@ -516,7 +518,8 @@ on_text(struct net *n, struct link *l, const char *buf, size_t len)
 	memcpy(ev->peer, l->addrstr, sizeof ev->peer);
 	ev->peer_kind = PEER_PLAIN;
 	if (event_set_nick(ev, l->nick[0] != '\0' ? l->nick : l->addrstr) ||
-	    utf8_sanitize(buf, len, &ev->text, &len) != 0) {
+	    (clean ? event_set_text(ev, buf, len) :
+	    utf8_sanitize(buf, len, &ev->text, &len)) != 0) {
 		evq_free(ev);
 		return;
 	}
@@ -587,6 +590,7 @@ on_datagram(struct net *n, const char *buf, size_t len,
 	struct sockaddr_storage	 ss;
 	struct link		*l;
 	int			 is_frame = proto_is_frame(buf, len);
+	int			 clean;
 
 	memcpy(&ss, from, addr_len(from));
 	addr_normalize(&ss);
@@ -603,7 +607,7 @@ on_datagram(struct net *n, const char *buf, size_t len,
 	}
 	/* Random bytes, a binary protocol: nobody typed that, and nobody
 	 * could read it. It costs neither a peer nor a line of output. */
-	if (!utf8_is_text(buf, len)) {
+	if (!utf8_text_scan(buf, len, &clean)) {
 		n->stats.binary++;
 		return;
 	}
@@ -618,7 +622,7 @@ on_datagram(struct net *n, const char *buf, size_t len,
 		n->stats.flooded++;
 		return;
 	}
-	on_text(n, l, buf, len);
+	on_text(n, l, buf, len, clean);
 }
 
 static void

@@ -99,11 +99,12 @@ utf8_sanitize(const char *s, size_t len, char **out, size_t *outlen)
 }
 
 int
-utf8_is_text(const char *s, size_t len)
+utf8_text_scan(const char *s, size_t len, int *clean)
 {
 	uint32_t	 cp;
 	size_t		 n, total = len, bad = 0;
 
+	*clean = 1;
 	while (len > 0) {
 		/* Printable ASCII, most of most text, needs no decoding. */
 		if ((unsigned char)*s - 0x20u < 0x5fu) {
@@ -112,6 +113,9 @@ utf8_is_text(const char *s, size_t len)
 			continue;
 		}
 		n = utf8_decode(s, len, &cp);
+		/* What utf8_sanitize would change: a bad byte, or NUL. */
+		if (n == 0 || cp == 0)
+			*clean = 0;
 		if (n == 0 || cp == 0x7f || (cp < 0x20 && cp != '\t' &&
 		    cp != '\n' && cp != '\r')) {
 			/* Settled already, whatever the rest is. */
@@ -123,6 +127,14 @@ utf8_is_text(const char *s, size_t len)
 		len -= n;
 	}
 	return 1;
+}
+
+int
+utf8_is_text(const char *s, size_t len)
+{
+	int	 clean;
+
+	return utf8_text_scan(s, len, &clean);
 }
 
 size_t

@@ -25,6 +25,9 @@ int	 utf8_sanitize(const char *s, size_t len, char **out, size_t *outlen);
  * and CR). A mis-encoded word in a line is still text.
  */
 int	 utf8_is_text(const char *s, size_t len);
+/* utf8_is_text, and *clean = 1 when utf8_sanitize would change nothing
+ * (no bad byte, no NUL): the caller may copy it as it is. */
+int	 utf8_text_scan(const char *s, size_t len, int *clean);
 /* The longest prefix of s, at most max bytes, that ends on a character
  * boundary. Never 0 when len > 0 and max >= 4. */
 size_t	 utf8_cut(const char *s, size_t len, size_t max);

@@ -91,6 +91,33 @@ test_is_text_takes_a_few_bad_bytes_but_not_binary(void **state)
 	assert_true(utf8_is_text("今天下午三点 \xb2\xe2\xca\xd4 见", 27));
 }
 
+/* clean says exactly when utf8_sanitize would give the text back as it
+ * is: net then copies it rather than repairing it. */
+static void
+test_scan_says_when_sanitize_changes_nothing(void **state)
+{
+	static const char	 bytes[] = "a \t\x01\xe4\xbd\xa0\xff\xc3\x00";
+	char			 in[12], *out;
+	size_t			 len, n, i;
+	int			 round, clean, same;
+
+	(void)state;
+	assert_true(utf8_text_scan("你好 world\t", 13, &clean) && clean);
+	assert_true(utf8_text_scan("caf\xe9 au lait", 12, &clean) && !clean);
+	srand(16);
+	for (round = 0; round < 20000; round++) {
+		len = (size_t)rand() % sizeof in;
+		for (i = 0; i < len; i++)
+			in[i] = bytes[rand() % (sizeof bytes)];
+		if (!utf8_text_scan(in, len, &clean))
+			continue;
+		assert_int_equal(utf8_sanitize(in, len, &out, &n), 0);
+		same = n == len && memcmp(out, in, len) == 0;
+		assert_int_equal(clean, same);
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -101,6 +128,7 @@ main(void)
 		cmocka_unit_test(test_cut_never_splits_a_character),
 		cmocka_unit_test(test_decode_reports_code_point_and_length),
 		cmocka_unit_test(test_is_text_takes_a_few_bad_bytes_but_not_binary),
+		cmocka_unit_test(test_scan_says_when_sanitize_changes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
