@@ -92,15 +92,17 @@ static const char *const migrations[] = {
 	"  name TEXT, verified INTEGER NOT NULL, first INTEGER NOT NULL,"
 	"  seen INTEGER NOT NULL);",
 	/*
-	 * 6: the search index at half the cost a row (7 to 3.5 us at 600k
-	 * rows): no per-row size table (columnsize=0: only bm25 reads it,
-	 * and search orders by id), and segments merged 16 at a time, not 4
-	 * (half the merge passes). Rebuilt when idle from fts_upto = 0.
+	 * 6: the search index at a third of the cost a row (7.2 to 2.1-2.8
+	 * us at 300-600k rows): no positions (detail=none; store_fts.c
+	 * checks a phrase in the rows that hold its trigrams), no per-row
+	 * size table (columnsize=0: only bm25 reads it, and search orders
+	 * by id), segments merged 16 at a time, not 4 (half the merge
+	 * passes). Rebuilt when idle from fts_upto = 0.
 	 */
 	"DROP TABLE messages_fts;"
 	"CREATE VIRTUAL TABLE messages_fts USING fts5(text,"
 	"  content='messages', content_rowid='id', tokenize='trigram',"
-	"  columnsize=0);"
+	"  detail=none, columnsize=0);"
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 16);"
 	"INSERT OR REPLACE INTO meta VALUES ('fts_upto', 0);",
 };
@@ -134,11 +136,14 @@ static const char *const statements[ST_COUNT] = {
 	    " WHERE peer = ? AND state = 2",
 	[ST_HISTORY] = "SELECT * FROM (SELECT " ROW_COLUMNS " FROM messages"
 	    " WHERE peer = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id",
+	/* ?1: trigrams of the phrase (store_fts_query), ?3: the phrase.
+	 * In the index's order, newest first, a search stops at limit. */
 	[ST_SEARCH_FTS] = "SELECT * FROM (SELECT m.id, m.time, m.peer, m.nick,"
 	    " m.text, m.outgoing, m.state, m.msgid, (m.uid IS NOT NULL OR"
 	    " (m.outgoing AND m.state <> 3)) FROM messages_fts f"
-	    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?"
-	    " ORDER BY m.id DESC LIMIT ?) ORDER BY id",
+	    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?1"
+	    " AND uvqq_phrase(m.text, ?3) ORDER BY f.rowid DESC LIMIT ?2)"
+	    " ORDER BY id",
 	/* Trigrams need three characters; shorter words scan the table. */
 	[ST_SEARCH_SCAN] = "SELECT * FROM (SELECT " ROW_COLUMNS
 	    " FROM messages WHERE instr(text, ?) > 0 ORDER BY id DESC"
@@ -446,7 +451,7 @@ store_open(struct store **out, const char *dir, char **cause)
 			goto fail;
 		goto sqlfail;
 	}
-	if (load_marks(s) != 0)
+	if (load_marks(s) != 0 || store_fts_open(s) != 0)
 		goto sqlfail;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statements[i], -1,
@@ -527,6 +532,7 @@ store_close(struct store *s)
 		free(s->batch[i].strings);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	store_fts_close(s);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
 		close(s->lockfd);

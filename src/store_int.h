@@ -6,6 +6,7 @@
 #ifndef UVQQ_STORE_INT_H
 #define UVQQ_STORE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -63,6 +64,13 @@ struct batch_row {
 	char		*strings;
 };
 
+/* Text as the search index's tokenizer folds it (store_fts.c). */
+struct store_fold {
+	char		*buf;
+	size_t		 len, size;
+	int		 failed;
+};
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
@@ -82,6 +90,9 @@ struct store {
 	int		 wal_commits;	/* commits in the log */
 	int		 lockfd;
 	char		*path;
+	fts5_tokenizer	 fts_tok;	/* the index's tokenizer (store_fts.c) */
+	Fts5Tokenizer	*fts;
+	struct store_fold fts_fold;	/* a row's text folded, reused */
 };
 
 /* store.c */
@@ -90,6 +101,11 @@ int	 store_run(struct store *, sqlite3_stmt *);
 void	 store_bind_text(sqlite3_stmt *, int, const char *);
 int	 store_sql_error(void);
 int64_t	 store_now_ms(void);
+
+/* store_fts.c */
+int	 store_fts_open(struct store *);
+void	 store_fts_close(struct store *);
+char	*store_fts_query(const char *);
 
 /* store_msg.c */
 int	 store_settle(struct store *);

@@ -389,7 +389,7 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 {
 	sqlite3_stmt	*st;
 	const char	*p;
-	char		*phrase, *q;
+	char		*phrase;
 	size_t		 chars = 0, n;
 	uint32_t	 cp;
 	int		 r;
@@ -411,21 +411,12 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 		sqlite3_bind_int(st, 2, limit);
 		return each_row(s, st, cb, arg);
 	}
-	/* One FTS5 phrase: "..." with every " doubled. */
-	if ((phrase = malloc(strlen(text) * 2 + 3)) == NULL)
+	if ((phrase = store_fts_query(text)) == NULL)
 		return UV_ENOMEM;
-	q = phrase;
-	*q++ = '"';
-	for (p = text; *p != '\0'; p++) {
-		if (*p == '"')
-			*q++ = '"';
-		*q++ = *p;
-	}
-	*q++ = '"';
-	*q = '\0';
 	st = s->st[ST_SEARCH_FTS];
 	sqlite3_bind_text(st, 1, phrase, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, limit);
+	store_bind_text(st, 3, text);
 	r = each_row(s, st, cb, arg);
 	free(phrase);
 	return r;

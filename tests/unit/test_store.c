@@ -361,6 +361,53 @@ test_search_finds_old_rows_after_the_index_is_rebuilt(void **state)
 	free(path);
 }
 
+static int
+count_found(struct store *s, const char *word, int limit, const char *each)
+{
+	struct rows	 got = { .n = 0 };
+	int		 i;
+
+	assert_int_equal(store_search(s, word, limit, collect, &got), 0);
+	for (i = 0; each != NULL && i < got.n; i++)
+		assert_string_equal(got.text[i], each);
+	return got.n;
+}
+
+/*
+ * The index holds no positions: a phrase is found where its trigrams are
+ * together and in order, not just all somewhere in the row; case is
+ * folded as the index folds it (non-ASCII too); the limit counts only
+ * rows that match.
+ */
+static void
+test_search_finds_phrases_not_scattered_trigrams(void **state)
+{
+	static const char *const texts[] = {
+		"abc and def", "xyzabcdef", "HELLO World", "ÉCOLE 学校",
+		"say \"hi\" now", "defabc",
+	};
+	struct store	*s = open_store(*state);
+	int64_t		 id;
+	size_t		 i;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		assert_int_equal(store_add_out(s, PEER, "me", texts[i],
+		    MSG_QUEUED, &id), 0);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(store_add_out(s, PEER, "me", i % 2 ?
+		    "abcdefg" : "abc-defg", MSG_QUEUED, &id), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(count_found(s, "abcdef", 64, NULL), 16);
+	assert_int_equal(count_found(s, "abcdefg", 5, "abcdefg"), 5);
+	assert_int_equal(count_found(s, "cdefa", 64, NULL), 0);
+	assert_int_equal(count_found(s, "hello w", 64, "HELLO World"), 1);
+	assert_int_equal(count_found(s, "école 学", 64, "ÉCOLE 学校"), 1);
+	assert_int_equal(count_found(s, "\"hi\"", 64, "say \"hi\" now"), 1);
+	assert_int_equal(count_found(s, "efab", 64, "defabc"), 1);
+	assert_int_equal(count_found(s, "and", 64, "abc and def"), 1);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -384,6 +431,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_search_finds_old_rows_after_the_index_is_rebuilt,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_search_finds_phrases_not_scattered_trigrams, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
