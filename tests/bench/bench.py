@@ -110,6 +110,21 @@ def cpu_settled(pids, still=0.3, limit=120.0):
         last = now
 
 
+def cpu_when_counted(pid, out, quiet, every=0.01):
+    """Wait until no line was counted on out for quiet seconds, sampling
+    pid's CPU meanwhile: its CPU at the first sample that saw the last
+    line, before the work it leaves for later (uvqq indexes for search
+    once nothing came for 100 ms)."""
+    seen, at, since = -1, 0.0, time.monotonic()
+    while True:
+        c, k, now = cpu_seconds(pid), out.count, time.monotonic()
+        if k != seen:
+            seen, at, since = k, c, now
+        elif now - since >= quiet or out.closed:
+            return at
+        time.sleep(every)
+
+
 def context_switches(pid):
     """Voluntary + involuntary context switches over all threads: each
     time a thread went to sleep or was put off the CPU."""
@@ -387,9 +402,7 @@ def ingest(kind, n, quiet):
         cpu0, drops0 = cpu_seconds(proc.pid), udp_socket(port)[1]
         t0 = time.monotonic()
         send_s = blast(port, n, "ing")
-        out.wait_count(n, timeout=quiet)
-        out.wait_quiet(quiet)
-        cpu = cpu_seconds(proc.pid) - cpu0
+        cpu = cpu_when_counted(proc.pid, out, quiet) - cpu0
         drops = udp_socket(port)[1] - drops0
         got = out.count
         secs = (out.last - t0) if out.last is not None else float("nan")
