@@ -174,6 +174,7 @@ struct net {
 	uv_check_t		 flush;		/* sends, ACKs: once a turn */
 	uv_idle_t		 kick;		/* no sleep before flush */
 	int			 family;	/* of the bound socket */
+	struct sockaddr_storage	 bound;		/* with the real port */
 	uint64_t		 sid;
 	char			 nick[PROTO_NICK_MAX + 1];
 	char			 local[EV_ADDRLEN];

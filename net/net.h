@@ -19,7 +19,9 @@
 struct net;
 
 struct net_config {
-	const char	*bind;		/* numeric address to bind */
+	const char	*bind;		/* numeric address to bind; NULL:
+					   "::" (IPv4 too), or "0.0.0.0"
+					   where there is no IPv6 */
 	int		 port;		/* 0: any free port */
 	const char	*nick;
 	/* Our identity (NULL: a fresh one for this run); the user id is
@@ -64,6 +66,10 @@ void		 net_close(struct net *, void (*cb)(void *), void *arg);
 
 /* The bound address, "ip:port", with the real port. */
 const char	*net_local_addr(const struct net *);
+/* Up to max addresses others can reach us at, best first (reach.h). */
+int		 net_reachable(const struct net *, struct ev_addr *, int max);
+/* Whether the socket can talk to addresses of family (AF_INET, ...). */
+int		 net_takes(const struct net *, int family);
 uint64_t	 net_session_id(const struct net *);
 uint64_t	 net_user_id(const struct net *);
 

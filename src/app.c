@@ -261,6 +261,11 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 	if ((r = net_peer_add(app->net, (struct sockaddr *)&ss)) != 0) {
 		if (p->state == PEER_PROBING && p != app->current)
 			peer_remove(&app->peers, p);
+		if (r == UV_EAFNOSUPPORT)
+			return cmd_error(cause, r, "/peer %s: uvqq listens on "
+			    "%s, which cannot reach IPv%c addresses (bind :: "
+			    "to reach both)", addrstr, net_local_addr(app->net),
+			    ss.ss_family == AF_INET ? '4' : '6');
 		return cmd_error(cause, r, "/peer %s: %s", addrstr,
 		    uv_strerror(r));
 	}
@@ -355,8 +360,8 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 	memset(&hints, 0, sizeof hints);
 	/* An IPv4 socket cannot reach IPv6 addresses; an IPv6 one reaches
 	 * both (IPv4-mapped). */
-	hints.ai_family = strchr(app->opts.bind, ':') != NULL ? AF_UNSPEC :
-	    AF_INET;
+	hints.ai_family = net_takes(app->net, AF_INET6) ?
+	    (net_takes(app->net, AF_INET) ? AF_UNSPEC : AF_INET6) : AF_INET;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((r = uv_getaddrinfo(app->loop, &rs->req, resolve_cb, host, NULL,
 	    &hints)) != 0) {
@@ -930,7 +935,7 @@ app_start(struct app *app, char **cause)
 	static const int	 signums[] = { SIGINT, SIGTERM, SIGHUP };
 	struct net_config	 cfg;
 	struct seal_keypair	 keys;
-	struct event		*ev;
+	const char		*bind;
 	char			*err = NULL;
 	size_t			 i;
 	int			 r;
@@ -966,9 +971,10 @@ app_start(struct app *app, char **cause)
 	r = net_open(&app->net, app->loop, &app->evq, &cfg);
 	seal_wipe(&keys, sizeof keys);	/* net keeps its own copy */
 	if (r != 0) {
+		bind = cfg.bind != NULL ? cfg.bind : "::";
 		if (asprintf(cause, "cannot bind %s%s%s:%d: %s",
-		    strchr(cfg.bind, ':') != NULL ? "[" : "", cfg.bind,
-		    strchr(cfg.bind, ':') != NULL ? "]" : "", cfg.port,
+		    strchr(bind, ':') != NULL ? "[" : "", bind,
+		    strchr(bind, ':') != NULL ? "]" : "", cfg.port,
 		    uv_strerror(r)) < 0)
 			*cause = NULL;
 		trust_free(app->trust);
@@ -990,16 +996,7 @@ app_start(struct app *app, char **cause)
 		app_finish_cb(&app->linger);
 		return r;
 	}
-	if ((ev = evq_new(EV_READY)) != NULL) {
-		snprintf(ev->peer, sizeof ev->peer, "%s",
-		    net_local_addr(app->net));
-		if (event_set_nick(ev, app->nick) != 0 ||
-		    event_set_text(ev, app->identity->fingerprint,
-		    strlen(app->identity->fingerprint)) != 0)
-			evq_free(ev);
-		else
-			evq_push(&app->evq, ev);
-	}
+	app_ready(app);
 	app_check_data_dir(app);
 	set_tell_ui(app);
 	history_restore_peers(app);

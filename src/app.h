@@ -104,6 +104,8 @@ int	 app_peer_close(struct app *, struct peer *);
 /* /trust: accept the peer's current key as verified (a changed one too,
  * which lets its messages go again). */
 int	 app_trust(struct app *, struct peer *, char **cause);
+/* Tell the front end we are bound: EV_READY, with where others reach us. */
+void	 app_ready(struct app *);
 /* What to call a peer in a command: its name, else its address. */
 const char	*app_peer_arg(const struct peer *);
 void	 app_info(struct app *, const char *fmt, ...)

@@ -78,7 +78,8 @@ set_bind(struct app *app, const char *v, char **cause)
 static void
 show_bind(struct app *app, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", app->opts.bind);
+	snprintf(buf, len, "%s", app->opts.bind != NULL ? app->opts.bind :
+	    "::");
 }
 
 static int

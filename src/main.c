@@ -27,7 +27,8 @@ usage(FILE *f)
 "Peer-to-peer chat over UDP, with uvqq peers and plain text peers (nc -u).\n"
 "\n"
 "  -p, --port PORT      UDP port to listen on (default %d; 0 picks a free one)\n"
-"  -b, --bind ADDR      address to bind, IPv4 or IPv6 (default 0.0.0.0)\n"
+"  -b, --bind ADDR      address to bind, IPv4 or IPv6 (default ::, which\n"
+"                       takes IPv4 too; 0.0.0.0 where there is no IPv6)\n"
 "  -n, --nick NAME      your nick (default: your login name)\n"
 "  -H, --headless       commands on stdin, JSON lines on stdout\n"
 "      --heartbeat MS   heartbeat interval to uvqq peers (default %d)\n"
@@ -222,7 +223,6 @@ main(int argc, char **argv)
 	 */
 	umask(077);
 	memset(&opts, 0, sizeof opts);
-	opts.bind = "0.0.0.0";
 	opts.port = DEFAULT_PORT;
 	opts.heartbeat_ms = DEFAULT_HEARTBEAT_MS;
 	opts.probe_ms = DEFAULT_PROBE_MS;

@@ -32,14 +32,15 @@ class Uvqq:
     def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1",
                  wrapper=(), data_dir=None):
         """data_dir: where its history lives; by default a new directory
-        of its own, removed by kill()."""
+        of its own, removed by kill(). bind None: uvqq's default (::)."""
         self.own_dir = None
         if data_dir is None:
             data_dir = self.own_dir = tempfile.mkdtemp(prefix="uvqq-test-")
         self.data_dir = data_dir
-        cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port),
-                               "--bind", bind, "--nick", nick, "--no-config",
-                               "--data-dir", data_dir] + list(args)
+        cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port)] + \
+            (["--bind", bind] if bind is not None else []) + \
+            ["--nick", nick, "--no-config", "--data-dir", data_dir] + \
+            list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
@@ -51,8 +52,10 @@ class Uvqq:
         ready = self.wait("ready")
         self.addr = ready["addr"]
         self.port = int(self.addr.rsplit(":", 1)[1])
-        self.loop_addr = "127.0.0.1:%d" % self.port if bind == "0.0.0.0" \
-            else self.addr
+        self.addresses = ready.get("addresses", [])
+        # A wildcard socket is reached on loopback like any address.
+        self.loop_addr = "127.0.0.1:%d" % self.port \
+            if bind in (None, "0.0.0.0", "::") else self.addr
 
     def _read(self):
         for line in self.proc.stdout:
