@@ -18,9 +18,10 @@ Teardown (close(), also run by `with`, by atexit, and on SIGTERM/SIGHUP,
 which are turned into SystemExit, and SIGINT, KeyboardInterrupt; a
 signal during a teardown waits until it is done)
 kills every process started in the namespaces, whoever started it, then
-deletes them. Background processes also get SIGKILL when the test dies
-(setpriv --pdeathsig), so even a SIGKILLed test leaves only empty
-namespaces, which the next Net removes (sweep_stale).
+deletes them and the Net's temporary directory (net.tmp). Background
+processes also get SIGKILL when the test dies (setpriv --pdeathsig), so
+even a SIGKILLed test leaves only empty namespaces and a directory, which
+the next Net removes (sweep_stale).
 
 A test that cannot run here calls require() first and exits with
 SKIP_RETURN_CODE on Skip (ctest's SKIP_RETURN_CODE): not root, no
@@ -42,6 +43,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 SKIP_RETURN_CODE = 77
@@ -124,21 +126,28 @@ def _pid_alive(pid):
     return True
 
 
+def _stale(name, prefix):
+    """Whether name is prefix<pid>-... of a process that is gone."""
+    rest = name[len(prefix):] if name.startswith(prefix) else ""
+    pid = rest.split("-", 1)[0]
+    return pid.isdigit() and "-" in rest and not _pid_alive(int(pid))
+
+
 def sweep_stale(prefix="uvqq-"):
-    """Delete namespaces named prefix<pid>-... whose creator is gone and
-    in which nothing runs any more (left by a test killed with SIGKILL).
-    Another run's namespaces are never touched: its pid is alive."""
+    """Delete namespaces and temporary directories named prefix<pid>-...
+    whose creator is gone (left by a test killed with SIGKILL), if
+    nothing runs in them any more. Another run's are never touched: its
+    pid is alive."""
     r = subprocess.run(["ip", "netns", "list"], capture_output=True,
                        text=True)
     for line in r.stdout.splitlines():
         name = line.split()[0] if line.split() else ""
-        rest = name[len(prefix):] if name.startswith(prefix) else ""
-        pid = rest.split("-", 1)[0]
-        if not pid.isdigit() or "-" not in rest:
-            continue
-        if _pid_alive(int(pid)) or _netns_pids(name):
-            continue
-        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        if _stale(name, prefix) and not _netns_pids(name):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        if _stale(name, prefix):
+            shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
 
 
 class Namespace:
@@ -262,6 +271,7 @@ class Net:
         self.namespaces = []
         self.procs = []
         self.closed = False
+        self._tmp = None
         Net.live.append(self)
         _install_handlers()
 
@@ -271,6 +281,14 @@ class Net:
     def __exit__(self, *exc):
         self.close()
         return False
+
+    @property
+    def tmp(self):
+        """A directory for configs, logs and data, removed at teardown
+        (or by the next run's sweep_stale after a SIGKILL)."""
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix=self.prefix)
+        return self._tmp
 
     def ns(self, short):
         """A new namespace, loopback up."""
@@ -346,6 +364,9 @@ class Net:
             subprocess.run(["ip", "netns", "del", ns.name],
                            capture_output=True)
         self.namespaces = []
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
         self.closed = True
         if self in Net.live:
             Net.live.remove(self)

@@ -23,10 +23,8 @@ install yggdrasil; .ci/run does).
 import ipaddress
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -158,7 +156,7 @@ def build(net, tmp, start):
         home.popen(["yggdrasil", "-useconffile", cfg, "-logto", "stdout"],
                    log=logs["home%d" % i])
     return dict(inet=inet, public=public, nats=nats, homes=homes, ygg=ygg,
-                logs=logs)
+                logs=logs, tmp=tmp)
 
 
 def wait_overlay(t, start):
@@ -240,8 +238,10 @@ def chat(t, start):
     alice = bob = None
     try:
         # alice binds the wildcard, bob his overlay address: both work.
-        alice = Uvqq(nick="alice", bind="::", wrapper=home1.exec_prefix())
-        bob = Uvqq(nick="bob", bind=ygg2, wrapper=home2.exec_prefix())
+        alice = Uvqq(nick="alice", bind="::", wrapper=home1.exec_prefix(),
+                     data_dir=os.path.join(t["tmp"], "alice"))
+        bob = Uvqq(nick="bob", bind=ygg2, wrapper=home2.exec_prefix(),
+                   data_dir=os.path.join(t["tmp"], "bob"))
         check(same_addr(bob.addr, "[%s]:%d" % (ygg2, bob.port)),
               "bob listens on his overlay address: %s" % bob.addr)
         bob_at = "[%s]:%d" % (ygg2, bob.port)
@@ -314,24 +314,20 @@ def chat(t, start):
 
 def test_chat_over_yggdrasil_behind_two_nats():
     start = time.monotonic()
-    tmp = tempfile.mkdtemp(prefix="uvqq-overlay-")
     t = None
-    try:
-        with netns.Net() as net:
-            try:
-                t = build(net, tmp, start)
-                wait_overlay(t, start)
-                check_nat(t, start)
-                chat(t, start)
-            except BaseException:
-                if t is not None:
-                    for name, path in t["logs"].items():
-                        print("--- yggdrasil %s log (tail) ---\n%s"
-                              % (name, tail(path)))
-                raise
-        log("torn down", start)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with netns.Net() as net:
+        try:
+            t = build(net, net.tmp, start)
+            wait_overlay(t, start)
+            check_nat(t, start)
+            chat(t, start)
+        except Exception:
+            if t is not None:
+                for name, path in t["logs"].items():
+                    print("--- yggdrasil %s log (tail) ---\n%s"
+                          % (name, tail(path)))
+            raise
+    log("torn down", start)
 
 
 def main():
@@ -343,7 +339,14 @@ def main():
                                 "ss": "iproute2"})
     except netns.Skip as e:
         netns.skip_exit("overlay test: %s" % e)
-    return run([test_chat_over_yggdrasil_behind_two_nats])
+    try:
+        return run([test_chat_over_yggdrasil_behind_two_nats])
+    except KeyboardInterrupt:
+        print("interrupted; every namespace and process removed")
+        return 130
+    except SystemExit as e:
+        print("stopped by a signal; every namespace and process removed")
+        raise e
 
 
 if __name__ == "__main__":
