@@ -189,6 +189,7 @@ struct net {
 	struct link		*due_list;	/* ACK or messages to send */
 	struct link		*confirm_list;	/* delivered, not yet stored */
 	uint64_t		 uid;
+	struct lan		*lan;		/* discovery; NULL: off */
 	struct net_stats	 stats;
 	int			 closing;
 	int			 pending_closes;

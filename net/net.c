@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "net/addr.h"
+#include "net/lan.h"
 #include "net/link.h"
 #include "src/identity.h"
 #include "src/utf8.h"
@@ -572,6 +573,12 @@ on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
 			hs_become_plain(l);
 		return;
 	}
+	/* An answer to our LAN announcement: discovery's, not a link's. */
+	if (f.type == FRAME_LAN) {
+		if (n->lan != NULL)
+			lan_on_frame(n->lan, &f, sa, len);
+		return;
+	}
 	if (l == NULL) {
 		if (link_follow(n, sa, &f, buf, len))
 			return;
@@ -892,6 +899,15 @@ handle_close_cb(uv_handle_t *h)
 	net_maybe_closed(n);
 }
 
+static void
+lan_closed_cb(void *arg)
+{
+	struct net	*n = arg;
+
+	n->pending_closes--;
+	net_maybe_closed(n);
+}
+
 void
 net_close(struct net *n, void (*cb)(void *), void *arg)
 {
@@ -901,6 +917,11 @@ net_close(struct net *n, void (*cb)(void *), void *arg)
 	n->closing = 1;
 	n->close_cb = cb;
 	n->close_arg = arg;
+	if (n->lan != NULL) {
+		n->pending_closes++;
+		lan_stop(n->lan, 1, lan_closed_cb, n);
+		n->lan = NULL;
+	}
 	for (l = n->links; l != NULL; l = next) {
 		next = l->next;
 		if (l->kind == PEER_UVQQ && l->rsid != 0) {

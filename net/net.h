@@ -110,8 +110,22 @@ void		 net_flush(struct net *);
 /* What the socket delivers goes here; the fuzzer feeds it too. */
 void		 net_receive(struct net *, const char *, size_t,
 		     const struct sockaddr *from);
-/* Change the nick and tell every uvqq peer. */
+/* Change the nick and tell every uvqq peer, and the LAN. */
 int		 net_set_nick(struct net *, const char *);
+
+/*
+ * LAN discovery (net/lan.h) on or off. Peers found come as EV_PEER with
+ * discovered set; forgotten when they leave the table. On: 0,
+ * UV_EADDRNOTAVAIL when bound to loopback or to one IPv6 address, or an
+ * error binding the discovery port.
+ */
+int		 net_discovery(struct net *, int on);
+int		 net_discovery_on(const struct net *);
+struct lan_peer_info;
+struct lan_stats;
+void		 net_lan_foreach(struct net *, void (*cb)(void *,
+		     const struct lan_peer_info *), void *arg);
+void		 net_lan_stats(const struct net *, struct lan_stats *);
 
 /* Messages not yet delivered or failed, for a clean quit. */
 size_t		 net_outstanding(const struct net *);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/lan.h"
 #include "net/link.h"
 #include "net/reach.h"
 
@@ -192,7 +193,46 @@ net_set_nick(struct net *n, const char *nick)
 		if (l->kind == PEER_UVQQ && (l->rsid != 0 || l->heard_uvqq))
 			hs_send_nick(l);
 	}
+	if (n->lan != NULL)
+		lan_announce(n->lan);
 	return 0;
+}
+
+int
+net_discovery(struct net *n, int on)
+{
+	if (n->closing)
+		return UV_ECANCELED;
+	if (on && n->lan == NULL)
+		return lan_start(n, &n->lan);
+	if (!on && n->lan != NULL) {
+		lan_stop(n->lan, 1, NULL, NULL);
+		n->lan = NULL;
+	}
+	return 0;
+}
+
+int
+net_discovery_on(const struct net *n)
+{
+	return n->lan != NULL;
+}
+
+void
+net_lan_foreach(struct net *n, void (*cb)(void *,
+    const struct lan_peer_info *), void *arg)
+{
+	if (n->lan != NULL)
+		lan_foreach(n->lan, cb, arg);
+}
+
+void
+net_lan_stats(const struct net *n, struct lan_stats *st)
+{
+	if (n->lan != NULL)
+		lan_get_stats(n->lan, st);
+	else
+		memset(st, 0, sizeof *st);
 }
 
 size_t

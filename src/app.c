@@ -174,7 +174,7 @@ app_init(struct app *app, uv_loop_t *loop, const struct app_options *opts,
 	return uv_timer_init(loop, &app->linger);
 }
 
-static struct peer *
+struct peer *
 app_peer_for(struct app *app, const char *addrstr)
 {
 	struct sockaddr_storage	 ss;
@@ -327,6 +327,9 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 		return cmd_error(cause, UV_EINVAL, "/peer: the name %s", why);
 	/* A peer we know, by name, nick or address: select it. */
 	if ((p = peer_find(&app->peers, text)) != NULL) {
+		if ((r = app_lan_talk(app, p)) != 0)
+			return cmd_error(cause, r, "/peer %s: %s", text,
+			    uv_strerror(r));
 		if (name != NULL && peer_set_name(p, name) != 0)
 			return cmd_error(cause, UV_ENOMEM, "out of memory");
 		if (name != NULL) {
@@ -672,6 +675,12 @@ app_track_peer(struct app *app, struct event *ev)
 
 	if ((p = app_peer_for(app, ev->peer)) == NULL)
 		return;
+	if (ev->kind == EV_PEER && !ev->discovered) {
+		/* net has a link to it now: no longer only found. */
+		p->lan_only = 0;
+		app_lan_check_key(app, p, ev);
+	}
+	ev->discovered = p->lan;
 	if (ev->kind == EV_PEER) {
 		/* Named as it was: the nick is the new key's to choose. */
 		app_check_key(app, p, ev);
@@ -726,6 +735,9 @@ app_on_event(void *arg, struct event *ev)
 		app_peer_moved(app, ev);
 		break;
 	case EV_PEER:
+		if (ev->discovered && !app_lan_on_peer(app, ev))
+			return;
+		/* FALLTHROUGH */
 	case EV_MESSAGE:
 	case EV_SENT:
 	case EV_DELIVERED:
@@ -997,6 +1009,14 @@ app_start(struct app *app, char **cause)
 		return r;
 	}
 	app_ready(app);
+	/* On by default, quietly off where no LAN could hear us. */
+	if (app->opts.discovery &&
+	    (r = app_set_discovery(app, 1, &err)) != 0) {
+		if (r != UV_EADDRNOTAVAIL)
+			app_error(app, "%s", err != NULL ? err : "discovery");
+		free(err);
+		err = NULL;
+	}
 	app_check_data_dir(app);
 	set_tell_ui(app);
 	history_restore_peers(app);

@@ -98,6 +98,9 @@ struct event {
 						   the address of a uvqq peer */
 	int		 final;			/* EV_FAILED: for good, not
 						   kept in the outbox */
+	int		 discovered;		/* EV_PEER: found on the LAN */
+	int		 forgotten;		/* EV_PEER from net/lan.c: no
+						   longer in its table */
 	struct ev_addr	*addrs;			/* owned, EV_READY */
 	int		 naddrs;
 	struct event	*next;

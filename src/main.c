@@ -36,6 +36,8 @@ usage(FILE *f)
 "      --rate-limit N   text datagrams per second taken from one plain peer;\n"
 "                       more are dropped and counted (default %d; 0: no limit)\n"
 "      --known-only     ignore everyone not added with /peer or as a PEER\n"
+"      --no-discovery   neither find peers on the LAN nor announce yourself\n"
+"                       (discovery is off anyway when bound to loopback)\n"
 "      --data-dir DIR   keep your key, history, outbox and peers in DIR\n"
 "                       (default $XDG_DATA_HOME/uvqq or ~/.local/share/uvqq)\n"
 "      --no-history     keep nothing on disk (a new key for each run)\n"
@@ -102,6 +104,7 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 		{ "no-history", no_argument, NULL, 6 },
 		{ "config", required_argument, NULL, 7 },
 		{ "no-config", no_argument, NULL, 8 },
+		{ "no-discovery", no_argument, NULL, 9 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -158,6 +161,10 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 			break;
 		case 4:
 			o->known_only = 1;
+			break;
+		case 9:
+			o->discovery = 0;
+			o->set_on_command_line |= APP_SET_DISCOVERY;
 			break;
 		case 5:
 			if (*optarg == '\0')
@@ -227,6 +234,7 @@ main(int argc, char **argv)
 	opts.heartbeat_ms = DEFAULT_HEARTBEAT_MS;
 	opts.probe_ms = DEFAULT_PROBE_MS;
 	opts.rate_limit = DEFAULT_RATE_LIMIT;
+	opts.discovery = 1;
 	opts.bell = 1;
 	snprintf(opts.timestamp, sizeof opts.timestamp, "%%H:%%M");
 	opts.scrollback = 2000;

@@ -330,6 +330,12 @@ headless_on_event(struct ui *ui, const struct event *ev)
 				json_string(b, "trust",
 				    peer_trust_name(ev->trust));
 		}
+		if (ev->discovered) {
+			json_bool(b, "discovered", 1);
+			/* Only a claim until a session proves it. */
+			if (!ev->secure && ev->fingerprint[0] != '\0')
+				json_string(b, "announced", ev->fingerprint);
+		}
 		break;
 	case EV_CLOSED:
 		json_string(b, "peer", ev->peer);

@@ -30,9 +30,12 @@ class Uvqq:
     """One headless uvqq: send() types a line, wait() reads JSON events."""
 
     def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1",
-                 wrapper=(), data_dir=None):
+                 wrapper=(), data_dir=None, discovery=False):
         """data_dir: where its history lives; by default a new directory
-        of its own, removed by kill(). bind None: uvqq's default (::)."""
+        of its own, removed by kill(). bind None: uvqq's default (::).
+        discovery: let a uvqq bound beyond loopback announce itself; only
+        inside a network namespace of the test's own, never on the
+        machine's real interfaces."""
         self.own_dir = None
         if data_dir is None:
             data_dir = self.own_dir = tempfile.mkdtemp(prefix="uvqq-test-")
@@ -40,6 +43,7 @@ class Uvqq:
         cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port)] + \
             (["--bind", bind] if bind is not None else []) + \
             ["--nick", nick, "--no-config", "--data-dir", data_dir] + \
+            ([] if discovery or is_loopback(bind) else ["--no-discovery"]) + \
             list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
@@ -152,6 +156,10 @@ class Uvqq:
         if self.own_dir is not None:
             shutil.rmtree(self.own_dir, ignore_errors=True)
             self.own_dir = None
+
+
+def is_loopback(bind):
+    return bind is not None and (bind.startswith("127.") or bind == "::1")
 
 
 class PlainPeer:
