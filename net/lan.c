@@ -433,14 +433,16 @@ lan_receive(struct lan *lan, const char *buf, size_t len,
 	struct sockaddr_storage	 ss;
 	struct frame		 f;
 
-	if (!bucket_take(&lan->intake, uv_now(lan->net->loop),
-	    LAN_INTAKE_RATE, LAN_INTAKE_RATE)) {
-		lan->stats.limited++;
-		return;
-	}
+	/* Decoding is cheap; the table and the events are what the limit
+	 * is for. */
 	if (proto_decode(buf, len, &f) != 0 || f.type != FRAME_LAN ||
 	    f.lan == 'r') {
 		lan->stats.malformed++;
+		return;
+	}
+	if (!bucket_take(&lan->intake, uv_now(lan->net->loop),
+	    LAN_INTAKE_RATE, LAN_INTAKE_RATE)) {
+		lan->stats.limited++;
 		return;
 	}
 	/* Our own, looped back. */

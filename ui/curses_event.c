@@ -252,6 +252,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		conv->known = 1;
 		conv->state = ev->state;
 		conv->kind = ev->peer_kind;
+		conv->discovered = ev->discovered;
 		if (ev->peer_kind == PEER_UVQQ)
 			cw_set_str(&conv->nick, ev->nick);
 		cw_set_str(&conv->name, ev->name);

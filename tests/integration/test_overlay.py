@@ -246,6 +246,16 @@ def chat(t, start):
               "bob listens on his overlay address: %s" % bob.addr)
         bob_at = "[%s]:%d" % (ygg2, bob.port)
         alice_at = "[%s]:%d" % (ygg1, alice.port)
+        # Where friends reach her, read from the interfaces: the overlay
+        # address first, in ready and in /whoami.
+        check(alice.addresses and same_addr(alice.addresses[0]["addr"],
+              alice_at) and alice.addresses[0]["kind"] == "yggdrasil",
+              "alice's addresses: %r" % alice.addresses)
+        alice.send("/whoami")
+        line = alice.wait("info", match=lambda e: e["text"].startswith(
+            "reach me at "))["text"]
+        check(same_addr(line.split()[3], alice_at) and "Yggdrasil" in line,
+              "/whoami: %r" % line)
         # Only alice adds the other: bob learns of her when she arrives.
         alice.send("/peer %s bob" % bob_at)
 
