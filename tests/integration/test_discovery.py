@@ -196,12 +196,12 @@ def test_three_find_each_other_chat_and_leave():
         try:
             hosts = build_lan(net, ["a", "b", "c"])
             log("LAN of three up", start)
+            t0 = time.monotonic()
+            deadline = t0 + 5
             for short, nick in (("a", "alice"), ("b", "bob"),
                                 ("c", "carol")):
                 us.append(named(uvqq(net, hosts[short], nick), nick))
             alice, bob, carol = us
-            t0 = time.monotonic()
-            deadline = t0 + 5
             for u in us:
                 find(u, [o for o in us if o is not u], deadline)
             log("all three found each other in %.2fs"
@@ -252,10 +252,11 @@ def test_three_find_each_other_chat_and_leave():
             log("%d messages both ways, sealed" % len(sent), start)
 
             # carol leaves cleanly: a bye, seen at once.
-            carol_at = {u.nick_: find_ev["peer"] for u in (alice, bob)
-                        for find_ev in [next(
-                            e for e in u.seen if e["event"] == "peer" and
-                            e.get("discovered") and e["nick"] == "carol")]}
+            carol_at = {}
+            for u in (alice, bob):
+                carol_at[u.nick_] = next(
+                    e["peer"] for e in u.seen if e["event"] == "peer" and
+                    e.get("discovered") and e["nick"] == "carol")
             t0 = time.monotonic()
             check(carol.quit() == 0, "carol exits cleanly")
             for u in (alice, bob):
@@ -275,6 +276,25 @@ def test_three_find_each_other_chat_and_leave():
                 errs = [e for e in u.seen if e["event"] in ("error",
                                                             "failed")]
                 check(not errs, "%s: no errors: %r" % (u.nick_, errs))
+
+            # alice again, quiet: bob (talked to) is stored, carol (only
+            # found) is not.
+            again = named(Uvqq("--no-discovery", nick="alice", bind=None,
+                               wrapper=hosts["a"].exec_prefix(),
+                               data_dir=alice.data_dir), "alice")
+            us.append(again)
+            again.send("/peers")
+            again.send("/who")
+            lines = []
+            while True:
+                ev = again.wait("info")
+                if ev["text"].startswith("discovery is off"):
+                    break
+                lines.append(ev["text"])
+            check(any(" nick=bob " in ln for ln in lines) and
+                  not any("carol" in ln for ln in lines),
+                  "stored peers: bob, not carol: %r" % lines)
+            log("restarted alice remembers bob, not carol", start)
         finally:
             kill_all(*us)
     log("torn down", start)
