@@ -30,19 +30,22 @@ class Uvqq:
     """One headless uvqq: send() types a line, wait() reads JSON events."""
 
     def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1",
-                 wrapper=(), data_dir=None, discovery=False):
+                 wrapper=(), data_dir=None, discovery=False, config=None):
         """data_dir: where its history lives; by default a new directory
         of its own, removed by kill(). bind None: uvqq's default (::).
         discovery: let a uvqq bound beyond loopback announce itself; only
         inside a network namespace of the test's own, never on the
-        machine's real interfaces."""
+        machine's real interfaces. config: a config file to read (by
+        default none: --no-config)."""
         self.own_dir = None
         if data_dir is None:
             data_dir = self.own_dir = tempfile.mkdtemp(prefix="uvqq-test-")
         self.data_dir = data_dir
         cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port)] + \
             (["--bind", bind] if bind is not None else []) + \
-            ["--nick", nick, "--no-config", "--data-dir", data_dir] + \
+            ["--nick", nick] + \
+            (["--config", config] if config is not None else
+             ["--no-config"]) + ["--data-dir", data_dir] + \
             ([] if discovery or is_loopback(bind) else ["--no-discovery"]) + \
             list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,

@@ -245,6 +245,18 @@ class Namespace:
                 out.append((a["local"], a["prefixlen"], flags))
         return out
 
+    def wait_linklocal(self, dev, timeout=10):
+        """Poll until dev has an IPv6 link-local address that is no
+        longer tentative (duplicate address detection done); return it."""
+        def ready():
+            for a, _, flags in self.addresses(dev, "inet6"):
+                if a.lower().startswith("fe80:") and not flags:
+                    return a
+            return None
+        return wait_for("a usable link-local address on %s in %s"
+                        % (dev, self.name), ready, timeout=timeout,
+                        interval=0.02)
+
     def has_link(self, dev):
         return self.ip("link", "show", dev, check=False).returncode == 0
 
@@ -297,11 +309,17 @@ class Net:
             self._tmp = tempfile.mkdtemp(prefix=self.prefix)
         return self._tmp
 
-    def ns(self, short):
-        """A new namespace, loopback up."""
+    def ns(self, short, dad=True):
+        """A new namespace, loopback up. dad=False: no IPv6 duplicate
+        address detection in it (set before any link exists), so its
+        link-local and other IPv6 addresses are usable as soon as the
+        link is up, not 1-2 s later."""
         ns = Namespace(self, short)
         _run(["ip", "netns", "add", ns.name])
         self.namespaces.append(ns)
+        if not dad:
+            ns.sysctl("net.ipv6.conf.all.accept_dad", 0)
+            ns.sysctl("net.ipv6.conf.default.accept_dad", 0)
         ns.up("lo")
         return ns
 
