@@ -19,15 +19,20 @@
 #include "net/link.h"
 #include "src/identity.h"
 
-#define LAN_INTAKE_RATE		400	/* LAN frames/s looked at, in all */
+#define LAN_INTAKE_RATE		400	/* frames/s from strangers, in all */
 #define LAN_FRESH_RATE		20	/* new peers/s */
 #define LAN_FRESH_BURST		64
+#define LAN_SOURCE_RATE		10	/* frames/s from one peer found */
 #define LAN_ANSWER_RATE		5	/* answers/s, in all */
-#define LAN_SOURCE_GAP_MS	250	/* one frame per source per this */
 #define LAN_ANSWER_GAP_MS	2000	/* one answer per source per this */
 #define LAN_ANSWER_DELAY_MS	1000	/* answers wait up to this, at random,
 					   so a room does not answer at once */
 #define LAN_FORGET_MS		(10 * 60 * 1000)	/* offline, then gone */
+
+struct bucket {
+	double			 tokens;
+	uint64_t		 at;
+};
 
 struct lan_peer {
 	struct sockaddr_storage	 addr;		/* its chat address */
@@ -39,14 +44,11 @@ struct lan_peer {
 	uint64_t		 answered;	/* ms: our last answer; 0 none */
 	uint64_t		 answer_due;	/* ms; 0: none */
 	size_t			 asked_len;	/* the announcement's size */
+	struct bucket		 budget;	/* of frames it may send */
 	int			 used;
 	int			 online;
 };
 
-struct bucket {
-	double			 tokens;
-	uint64_t		 at;
-};
 
 struct lan {
 	struct net		*net;
@@ -313,17 +315,38 @@ static void
 lan_take(struct lan *lan, const struct frame *f, const struct sockaddr *sa,
     size_t len)
 {
-	struct lan_peer	*p;
+	struct lan_peer	*p, *twin = NULL;
 	uint64_t	 now = uv_now(lan->net->loop);
 	int		 changed;
 
 	if ((p = lan_find(lan, sa)) == NULL)
-		p = lan_find_twin(lan, sa, f->ikey);
+		p = twin = lan_find_twin(lan, sa, f->ikey);
+	/*
+	 * A peer in the table has its own budget, so a flood of strangers,
+	 * which shares one, cannot starve the peers we know.
+	 */
+	if (p != NULL && !bucket_take(&p->budget, now, LAN_SOURCE_RATE,
+	    LAN_SOURCE_RATE)) {
+		lan->stats.limited++;
+		return;
+	}
+	if (twin != NULL) {
+		/*
+		 * Its key from the other family keeps it online, no more:
+		 * a key is public, so a bye, a nick or a question is taken
+		 * only from the address the peer was found at.
+		 */
+		lan->stats.in++;
+		if (p->online)
+			p->seen = now;
+		return;
+	}
 	if (p == NULL) {
 		if (f->lan == 'b')
 			return;
-		if (!bucket_take(&lan->fresh, now, LAN_FRESH_RATE,
-		    LAN_FRESH_BURST)) {
+		if (!bucket_take(&lan->intake, now, LAN_INTAKE_RATE,
+		    LAN_INTAKE_RATE) || !bucket_take(&lan->fresh, now,
+		    LAN_FRESH_RATE, LAN_FRESH_BURST)) {
 			lan->stats.limited++;
 			return;
 		}
@@ -336,9 +359,7 @@ lan_take(struct lan *lan, const struct frame *f, const struct sockaddr *sa,
 		if (addr_format(sa, p->addrstr, sizeof p->addrstr) != 0)
 			return;
 		p->used = 1;
-	} else if (f->lan != 'b' && now - p->seen < LAN_SOURCE_GAP_MS) {
-		lan->stats.limited++;
-		return;
+		bucket_take(&p->budget, now, LAN_SOURCE_RATE, LAN_SOURCE_RATE);
 	}
 	lan->stats.in++;
 	p->seen = now;
@@ -433,16 +454,9 @@ lan_receive(struct lan *lan, const char *buf, size_t len,
 	struct sockaddr_storage	 ss;
 	struct frame		 f;
 
-	/* Decoding is cheap; the table and the events are what the limit
-	 * is for. */
 	if (proto_decode(buf, len, &f) != 0 || f.type != FRAME_LAN ||
 	    f.lan == 'r') {
 		lan->stats.malformed++;
-		return;
-	}
-	if (!bucket_take(&lan->intake, uv_now(lan->net->loop),
-	    LAN_INTAKE_RATE, LAN_INTAKE_RATE)) {
-		lan->stats.limited++;
 		return;
 	}
 	/* Our own, looped back. */
@@ -463,11 +477,6 @@ void
 lan_on_frame(struct lan *lan, const struct frame *f,
     const struct sockaddr *from, size_t len)
 {
-	if (!bucket_take(&lan->intake, uv_now(lan->net->loop),
-	    LAN_INTAKE_RATE, LAN_INTAKE_RATE)) {
-		lan->stats.limited++;
-		return;
-	}
 	/* Only answers come to the chat port. */
 	if (f->lan != 'r' ||
 	    memcmp(f->ikey, lan->net->identity.pk, sizeof f->ikey) == 0) {

@@ -10,8 +10,9 @@
  * here"): it is never trusted for more, and a peer's key is proved by
  * its sealed session as for any other.
  *
- * Hostile LANs: the table is fixed (LAN_MAX_PEERS), new entries and
- * frames are rate-limited in total and per source, answers are
+ * Hostile LANs: the table is fixed (LAN_MAX_PEERS); strangers share one
+ * budget and peers found have their own, so a flood cannot starve them;
+ * only a peer's own address says bye or renames it; answers are
  * rate-limited in total and never larger than what asked for them.
  */
 #ifndef UVQQ_LAN_H

@@ -71,7 +71,6 @@ BCAST = SUBNET % 255
 FAKES = "10.13.0.128/25"      # the flood's spoofed sources; no host is there
 MAX_PEERS = 256
 MEM_LIMIT_KIB = 16 * 1024     # the benchmark's limit
-SOURCE_GAP = 0.3              # > one frame per source per 250 ms
 SANITIZED = os.environ.get("UVQQ_SANITIZED", "") in ("1", "ON", "TRUE")
 
 
@@ -556,11 +555,7 @@ def test_discovery_off():
             text = who(alice)
             check(text == "discovery is off (/set discovery on)",
                   "/who: %r" % (text,))
-            # And on again: found again.
-            # WORKAROUND (bug, see test_known_quick_reannounce): an
-            # announcement within 250 ms of the bye from the same source
-            # is dropped, so wait out the per-source gap first.
-            time.sleep(SOURCE_GAP)
+            # And on again at once: found again.
             alice.send("/set discovery on")
             bob.wait("peer", timeout=3, match=is_discovered("alice"))
             log("/set discovery on: bob found alice again", start)
@@ -618,17 +613,13 @@ def test_discovery_off():
     log("torn down", start)
 
 
-# --- known implementation bugs: failing tests, not run by default --------
-# Run with `test_discovery.py known` (or a test's name). Each reproduces a
-# problem reported to the implementer; the tests above work around them
-# where they must, marked WORKAROUND.
+# --- what a first version got wrong: each failed before its fix ---------
 
-def test_known_quick_reannounce():
-    """An announcement within 250 ms of a bye from the same uvqq is
-    dropped by the per-source limit (the bye set the entry's last-seen
-    time), so /set discovery off then on, or a quick restart on the same
-    port, is not seen until the next heartbeat (5 s), and no one answers
-    the new announcement. Expected: online again within 2 s."""
+def test_quick_reannounce_after_bye_is_seen():
+    """A uvqq that says bye and announces again at once (/set discovery
+    off then on, or a quick restart on the same port) is online again at
+    the others within 2 s, and answered. (A first version let the bye
+    use up the source's time, and dropped the announcement after it.)"""
     start = time.monotonic()
     us = []
     with netns.Net() as net:
@@ -652,13 +643,12 @@ def test_known_quick_reannounce():
             kill_all(*us)
 
 
-def test_known_bye_by_key_from_anyone():
-    """A peer's entry is matched by key alone across address families
-    (lan_find_twin), from any address: anyone on the LAN, unprivileged and
-    without spoofing, who heard bob's announcement (his key is in it) can
-    send a bye or a new nick "for bob" from its own address in the other
-    family, and every uvqq marks bob offline or renames him. Expected: a
-    frame from another host leaves bob's entry alone."""
+def test_bye_and_nick_by_key_from_elsewhere_are_ignored():
+    """A key is public: whoever heard bob's announcement can send a bye
+    or a new nick "for bob" from its own address in the other family.
+    Such a frame leaves bob's entry alone: only bob's own address says
+    bye or renames him. (A first version matched an entry by key alone
+    across families, from any address.)"""
     start = time.monotonic()
     us = []
     listener = None
@@ -705,13 +695,11 @@ def test_known_bye_by_key_from_anyone():
                 listener.stdout.close()
 
 
-def test_known_flood_starves_real_peers():
-    """All LAN frames share one intake limit (400/s) that is spent before
-    any per-source check, so a flood of fakes also drops the real peers'
-    presence frames: with --heartbeat 1000 (offline after 3.5 s), 5 s of
-    5,000 fakes/s take real, announcing peers offline (and offline ones
-    are the first pushed out of a full table). Expected: a peer that
-    keeps announcing stays online whatever strangers send."""
+def test_flood_does_not_starve_real_peers():
+    """A peer that keeps announcing stays online whatever strangers send:
+    with --heartbeat 1000 (offline after 3.5 s), 5 s of 5,000 fakes/s.
+    Peers found have their own budget; strangers share one. (A first
+    version spent one shared limit before any per-source check.)"""
     start = time.monotonic()
     us = []
     with netns.Net() as net:
@@ -743,8 +731,6 @@ def test_known_flood_starves_real_peers():
             kill_all(*us)
 
 
-KNOWN = [test_known_quick_reannounce, test_known_bye_by_key_from_anyone,
-         test_known_flood_starves_real_peers]
 
 
 # --- tools run inside namespaces ----------------------------------------
@@ -906,7 +892,10 @@ def tool_listen(port):
 # --- main ---------------------------------------------------------------
 
 TESTS = [test_three_find_each_other_chat_and_leave, test_two_on_one_host,
-         test_ipv6_only_lan, test_hostile_lan, test_discovery_off]
+         test_ipv6_only_lan, test_hostile_lan, test_discovery_off,
+         test_quick_reannounce_after_bye_is_seen,
+         test_bye_and_nick_by_key_from_elsewhere_are_ignored,
+         test_flood_does_not_starve_real_peers]
 
 
 def main(argv):
@@ -925,7 +914,7 @@ def main(argv):
         netns.skip_exit("discovery test: %s" % e)
     tests = TESTS
     if argv:
-        tests = [t for t in TESTS + KNOWN
+        tests = [t for t in TESTS
                  if any(a in t.__name__ for a in argv)]
     try:
         return run(tests)
