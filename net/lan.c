@@ -49,7 +49,6 @@ struct lan_peer {
 	int			 online;
 };
 
-
 struct lan {
 	struct net		*net;
 	uv_udp_t		 udp4;
@@ -617,7 +616,7 @@ lan_start(struct net *n, struct lan **out)
 		r4 = lan_open(lan, &lan->udp4, AF_INET, &lan->open4);
 	if (n->family == AF_INET6)
 		r6 = lan_open(lan, &lan->udp6, AF_INET6, &lan->open6);
-	/* One family is enough; a socket that failed is closed again. */
+	/* One family is enough; one that failed is closed at lan_stop. */
 	if (r4 != 0 && r6 != 0) {
 		lan_close(lan);
 		return r4 != UV_EAFNOSUPPORT ? r4 : r6;
