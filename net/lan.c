@@ -17,6 +17,7 @@
 #include "net/addr.h"
 #include "net/lan.h"
 #include "net/link.h"
+#include "net/reach.h"
 #include "src/identity.h"
 
 #define LAN_INTAKE_RATE		400	/* frames/s from strangers, in all */
@@ -182,6 +183,23 @@ bound_takes(const struct net *n, const struct sockaddr *sa)
 	    ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
 }
 
+/* Whether the interface called name carries an overlay (Yggdrasil)
+ * address: not a LAN, and no one there hears a multicast. */
+static int
+is_overlay(const uv_interface_address_t *ifs, int nifs, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < nifs; i++) {
+		if (ifs[i].address.address6.sin6_family == AF_INET6 &&
+		    strcmp(ifs[i].name, name) == 0 &&
+		    reach_classify((const struct sockaddr *)
+		    &ifs[i].address.address6) == REACH_YGGDRASIL)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Announce on every LAN interface: a directed broadcast per IPv4 subnet,
  * ff02::1 per interface with IPv6. Never on loopback: another uvqq on
@@ -225,6 +243,7 @@ lan_send_all(struct lan *lan, char kind)
 		if (ifs[i].address.address6.sin6_family != AF_INET6 ||
 		    !lan->up6 || !IN6_IS_ADDR_LINKLOCAL(
 		    &ifs[i].address.address6.sin6_addr) ||
+		    is_overlay(ifs, nifs, ifs[i].name) ||
 		    (idx = if_nametoindex(ifs[i].name)) == 0)
 			continue;
 		for (j = 0; j < ndone6 && done6[j] != idx; j++)
