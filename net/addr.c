@@ -1,4 +1,5 @@
 /* addr.c: peer address parsing and formatting, IPv4 and IPv6. */
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ addr_parse(const char *text, struct sockaddr_storage *ss, const char **cause)
 int
 addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char	 ip[INET6_ADDRSTRLEN];
+	char	 ip[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
 	int	 n;
 
 	if (sa->sa_family == AF_INET) {
@@ -123,7 +124,15 @@ addr_format(const struct sockaddr *sa, char *buf, size_t len)
 
 		if (uv_ip6_name(sin6, ip, sizeof ip) != 0)
 			return UV_EINVAL;
-		n = snprintf(buf, len, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+		/* A link-local address means nothing without its link. */
+		if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+		    sin6->sin6_scope_id != 0 &&
+		    if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
+			n = snprintf(buf, len, "[%s%%%s]:%u", ip, ifname,
+			    ntohs(sin6->sin6_port));
+		else
+			n = snprintf(buf, len, "[%s]:%u", ip,
+			    ntohs(sin6->sin6_port));
 	} else
 		return UV_EAFNOSUPPORT;
 	if (n < 0 || (size_t)n >= len)
@@ -165,7 +174,9 @@ addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
 
 		return x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 &&
+		    (!IN6_IS_ADDR_LINKLOCAL(&x->sin6_addr) ||
+		    x->sin6_scope_id == y->sin6_scope_id);
 	}
 	return 0;
 }

@@ -174,6 +174,7 @@ struct net {
 	uv_check_t		 flush;		/* sends, ACKs: once a turn */
 	uv_idle_t		 kick;		/* no sleep before flush */
 	int			 family;	/* of the bound socket */
+	struct sockaddr_storage	 bound;		/* with the real port */
 	uint64_t		 sid;
 	char			 nick[PROTO_NICK_MAX + 1];
 	char			 local[EV_ADDRLEN];
@@ -188,6 +189,7 @@ struct net {
 	struct link		*due_list;	/* ACK or messages to send */
 	struct link		*confirm_list;	/* delivered, not yet stored */
 	uint64_t		 uid;
+	struct lan		*lan;		/* discovery; NULL: off */
 	struct net_stats	 stats;
 	int			 closing;
 	int			 pending_closes;

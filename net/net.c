@@ -5,11 +5,16 @@
  * text from a plain peer, or binary noise, which is counted and dropped.
  * What kind a peer is and the session handshake are handshake.c's.
  */
+#include <netinet/in.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/addr.h"
+#include "net/lan.h"
 #include "net/link.h"
 #include "src/identity.h"
 #include "src/utf8.h"
@@ -571,6 +576,12 @@ on_frames(struct net *n, struct link *l, const struct sockaddr *sa,
 			hs_become_plain(l);
 		return;
 	}
+	/* An answer to our LAN announcement: discovery's, not a link's. */
+	if (f.type == FRAME_LAN) {
+		if (n->lan != NULL)
+			lan_on_frame(n->lan, &f, sa, len);
+		return;
+	}
 	if (l == NULL) {
 		if (link_follow(n, sa, &f, buf, len))
 			return;
@@ -749,22 +760,68 @@ open_failed_close_cb(uv_handle_t *h)
 	net_free(h->data);
 }
 
+/*
+ * A UDP socket bound to sa. An IPv6 socket takes IPv4 too (IPv4-mapped),
+ * whatever the system's net.ipv6.bindv6only says, so one uvqq bound to
+ * "::" talks to both.
+ */
+static int
+socket_bind(const struct sockaddr *sa, uv_os_sock_t *out)
+{
+	int	 fd, off = 0, r;
+
+	if ((fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	if ((sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &off, sizeof off) != 0) ||
+	    bind(fd, sa, addr_len(sa)) != 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	*out = fd;
+	return 0;
+}
+
+/*
+ * Bind cfg->bind, or by default "::" and, where the host has no IPv6
+ * (a kernel without it, or switched off), "0.0.0.0".
+ */
+static int
+net_bind(struct net *n, const struct net_config *cfg, uv_os_sock_t *fd)
+{
+	struct sockaddr_storage	 ss;
+	int			 r;
+
+	if (addr_from_host(cfg->bind != NULL ? cfg->bind : "::", cfg->port,
+	    &ss) != 0)
+		return UV_EINVAL;
+	r = socket_bind((struct sockaddr *)&ss, fd);
+	if (r != 0 && cfg->bind == NULL && (r == UV_EAFNOSUPPORT ||
+	    r == UV_EADDRNOTAVAIL || r == UV_EPROTONOSUPPORT)) {
+		addr_from_host("0.0.0.0", cfg->port, &ss);
+		r = socket_bind((struct sockaddr *)&ss, fd);
+	}
+	if (r != 0)
+		return r;
+	n->family = ss.ss_family;
+	return 0;
+}
+
 int
 net_open(struct net **out, uv_loop_t *loop, struct evq *q,
     const struct net_config *cfg)
 {
-	struct sockaddr_storage	 ss;
 	struct net		*n;
+	uv_os_sock_t		 fd;
 	int			 namelen, r, rcvbuf;
 	unsigned		 tick;
 
-	if (addr_from_host(cfg->bind, cfg->port, &ss) != 0)
-		return UV_EINVAL;
 	if ((n = calloc(1, sizeof *n)) == NULL)
 		return UV_ENOMEM;
 	n->loop = loop;
 	n->evq = q;
-	n->family = ss.ss_family;
 	n->heartbeat_ms = cfg->heartbeat_ms;
 	n->probe_ms = cfg->probe_ms;
 	n->rate_limit = cfg->rate_limit;
@@ -790,22 +847,30 @@ net_open(struct net **out, uv_loop_t *loop, struct evq *q,
 		}
 	} while (n->sid == 0);
 
+	if ((r = net_bind(n, cfg, &fd)) != 0) {
+		net_free(n);
+		return r;
+	}
 	if ((r = uv_udp_init_ex(loop, &n->udp, UV_UDP_RECVMMSG)) != 0) {
+		close(fd);
 		net_free(n);
 		return r;
 	}
 	n->udp.data = n;
 	n->pending_closes = 1;
-	if ((r = uv_udp_bind(&n->udp, (struct sockaddr *)&ss, 0)) != 0 ||
-	    (r = uv_udp_recv_start(&n->udp, alloc_cb, recv_cb)) != 0)
+	if ((r = uv_udp_open(&n->udp, fd)) != 0) {
+		close(fd);
+		goto fail;
+	}
+	if ((r = uv_udp_recv_start(&n->udp, alloc_cb, recv_cb)) != 0)
 		goto fail;
 	/* Room for bursts; the kernel caps it at net.core.rmem_max. */
 	rcvbuf = 4 << 20;
 	uv_recv_buffer_size((uv_handle_t *)&n->udp, &rcvbuf);
-	namelen = sizeof ss;
-	if ((r = uv_udp_getsockname(&n->udp, (struct sockaddr *)&ss,
+	namelen = sizeof n->bound;
+	if ((r = uv_udp_getsockname(&n->udp, (struct sockaddr *)&n->bound,
 	    &namelen)) != 0 ||
-	    (r = addr_format((struct sockaddr *)&ss, n->local,
+	    (r = addr_format((struct sockaddr *)&n->bound, n->local,
 	    sizeof n->local)) != 0)
 		goto fail;
 
@@ -838,6 +903,15 @@ handle_close_cb(uv_handle_t *h)
 	net_maybe_closed(n);
 }
 
+static void
+lan_closed_cb(void *arg)
+{
+	struct net	*n = arg;
+
+	n->pending_closes--;
+	net_maybe_closed(n);
+}
+
 void
 net_close(struct net *n, void (*cb)(void *), void *arg)
 {
@@ -847,6 +921,11 @@ net_close(struct net *n, void (*cb)(void *), void *arg)
 	n->closing = 1;
 	n->close_cb = cb;
 	n->close_arg = arg;
+	if (n->lan != NULL) {
+		n->pending_closes++;
+		lan_stop(n->lan, 1, lan_closed_cb, n);
+		n->lan = NULL;
+	}
 	for (l = n->links; l != NULL; l = next) {
 		next = l->next;
 		if (l->kind == PEER_UVQQ && l->rsid != 0) {

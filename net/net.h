@@ -19,7 +19,9 @@
 struct net;
 
 struct net_config {
-	const char	*bind;		/* numeric address to bind */
+	const char	*bind;		/* numeric address to bind; NULL:
+					   "::" (IPv4 too), or "0.0.0.0"
+					   where there is no IPv6 */
 	int		 port;		/* 0: any free port */
 	const char	*nick;
 	/* Our identity (NULL: a fresh one for this run); the user id is
@@ -64,6 +66,10 @@ void		 net_close(struct net *, void (*cb)(void *), void *arg);
 
 /* The bound address, "ip:port", with the real port. */
 const char	*net_local_addr(const struct net *);
+/* Up to max addresses others can reach us at, best first (reach.h). */
+int		 net_reachable(const struct net *, struct ev_addr *, int max);
+/* Whether the socket can talk to addresses of family (AF_INET, ...). */
+int		 net_takes(const struct net *, int family);
 uint64_t	 net_session_id(const struct net *);
 uint64_t	 net_user_id(const struct net *);
 
@@ -104,8 +110,22 @@ void		 net_flush(struct net *);
 /* What the socket delivers goes here; the fuzzer feeds it too. */
 void		 net_receive(struct net *, const char *, size_t,
 		     const struct sockaddr *from);
-/* Change the nick and tell every uvqq peer. */
+/* Change the nick and tell every uvqq peer, and the LAN. */
 int		 net_set_nick(struct net *, const char *);
+
+/*
+ * LAN discovery (net/lan.h) on or off. Peers found come as EV_PEER with
+ * discovered set; forgotten when they leave the table. On: 0,
+ * UV_EADDRNOTAVAIL when bound to loopback or to one IPv6 address, or an
+ * error binding the discovery port.
+ */
+int		 net_discovery(struct net *, int on);
+int		 net_discovery_on(const struct net *);
+struct lan_peer_info;
+struct lan_stats;
+void		 net_lan_foreach(struct net *, void (*cb)(void *,
+		     const struct lan_peer_info *), void *arg);
+void		 net_lan_stats(const struct net *, struct lan_stats *);
 
 /* Messages not yet delivered or failed, for a clean quit. */
 size_t		 net_outstanding(const struct net *);

@@ -2,16 +2,41 @@
  * net_peer.c: what the core asks of net/ about peers: add, restore and
  * forget them, send to them, confirm what they sent, and read the counters.
  */
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/lan.h"
 #include "net/link.h"
+#include "net/reach.h"
 
 const char *
 net_local_addr(const struct net *n)
 {
 	return n->local;
+}
+
+int
+net_reachable(const struct net *n, struct ev_addr *out, int max)
+{
+	return reach_list((const struct sockaddr *)&n->bound,
+	    net_takes(n, AF_INET) && n->family == AF_INET6, out, max);
+}
+
+int
+net_takes(const struct net *n, int family)
+{
+	const struct sockaddr_in6	*sin6;
+
+	if (family == n->family)
+		return 1;
+	if (family != AF_INET || n->family != AF_INET6)
+		return 0;
+	/* Only the IPv6 wildcard takes IPv4 (we bind with V6ONLY off). */
+	sin6 = (const struct sockaddr_in6 *)&n->bound;
+	return IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr);
 }
 
 uint64_t
@@ -36,6 +61,8 @@ net_peer_add(struct net *n, const struct sockaddr *sa)
 			hs_adopt(l);
 		return 0;
 	}
+	if (!net_takes(n, sa->sa_family))
+		return UV_EAFNOSUPPORT;
 	if ((l = link_new(n, sa, PEER_UVQQ, PEER_PROBING)) == NULL)
 		return UV_ENOMEM;
 	l->known = l->validated = 1;
@@ -50,6 +77,8 @@ net_peer_restore(struct net *n, const struct sockaddr *sa)
 
 	if ((l = link_find(n, sa)) != NULL)
 		return 0;
+	if (!net_takes(n, sa->sa_family))
+		return UV_EAFNOSUPPORT;
 	if ((l = link_new(n, sa, PEER_UVQQ, PEER_OFFLINE)) == NULL)
 		return UV_ENOMEM;
 	l->known = l->validated = 1;
@@ -164,7 +193,46 @@ net_set_nick(struct net *n, const char *nick)
 		if (l->kind == PEER_UVQQ && (l->rsid != 0 || l->heard_uvqq))
 			hs_send_nick(l);
 	}
+	if (n->lan != NULL)
+		lan_announce(n->lan);
 	return 0;
+}
+
+int
+net_discovery(struct net *n, int on)
+{
+	if (n->closing)
+		return UV_ECANCELED;
+	if (on && n->lan == NULL)
+		return lan_start(n, &n->lan);
+	if (!on && n->lan != NULL) {
+		lan_stop(n->lan, 1, NULL, NULL);
+		n->lan = NULL;
+	}
+	return 0;
+}
+
+int
+net_discovery_on(const struct net *n)
+{
+	return n->lan != NULL;
+}
+
+void
+net_lan_foreach(struct net *n, void (*cb)(void *,
+    const struct lan_peer_info *), void *arg)
+{
+	if (n->lan != NULL)
+		lan_foreach(n->lan, cb, arg);
+}
+
+void
+net_lan_stats(const struct net *n, struct lan_stats *st)
+{
+	if (n->lan != NULL)
+		lan_get_stats(n->lan, st);
+	else
+		memset(st, 0, sizeof *st);
 }
 
 size_t

@@ -19,6 +19,7 @@ static const char *const type_names[] = {
 	[FRAME_PONG] = "PONG",
 	[FRAME_BYE] = "BYE",
 	[FRAME_SEAL] = "SEAL",
+	[FRAME_LAN] = "LAN",
 };
 #define NTYPES	(sizeof type_names / sizeof type_names[0])
 
@@ -193,6 +194,8 @@ required_keys(enum frame_type t)
 	case FRAME_PING:
 	case FRAME_BYE:
 		return "s";
+	case FRAME_LAN:
+		return "snito";
 	}
 	return "";
 }
@@ -239,6 +242,16 @@ parse_field(char key, const char *v, const char *end, struct frame *f)
 		if (parse_u64(v, end, &x) != 0)
 			return UV_EINVAL;
 		f->packs = x != 0;
+		return 0;
+	case 'o':
+		if (parse_u64(v, end, &x) != 0 || x == 0 || x > 65535)
+			return UV_EINVAL;
+		f->port = (unsigned)x;
+		return 0;
+	case 't':
+		if (end - v != 1 || strchr("aprb", *v) == NULL)
+			return UV_EINVAL;
+		f->lan = *v;
 		return 0;
 	}
 	return 0;	/* unknown keys are for later versions */
@@ -453,6 +466,8 @@ proto_encode(const struct frame *f, char *buf, size_t size)
 	if (strchr(keys, 'i') != NULL) {
 		put_key(&o, 'i');
 		put_b64(&o, f->ikey, PROTO_KEY_BYTES);
+	}
+	if (strchr(keys, 'e') != NULL) {
 		put_key(&o, 'e');
 		put_b64(&o, f->ekey, PROTO_KEY_BYTES);
 	}
@@ -488,6 +503,12 @@ proto_encode(const struct frame *f, char *buf, size_t size)
 				put_u64(&o, f->sack[i].last);
 			}
 		}
+	}
+	if (f->type == FRAME_LAN) {
+		put_key(&o, 't');
+		put(&o, &f->lan, 1);
+		put_key(&o, 'o');
+		put_u64(&o, f->port);
 	}
 	if (f->packed) {
 		put_key(&o, 'l');

@@ -44,6 +44,9 @@ enum frame_type {
 	FRAME_PONG,	/* s d: heartbeat answer */
 	FRAME_BYE,	/* s: the sender is leaving */
 	FRAME_SEAL,	/* s d c: body = base64url of sealed frames */
+	FRAME_LAN,	/* s n i t o: LAN discovery (net/lan.h); t: a announce,
+			   p presence, r reply, b bye; o: the chat port;
+			   body: padding */
 };
 
 struct sack_range {
@@ -70,6 +73,8 @@ struct frame {
 	uint8_t		 ekey[PROTO_KEY_BYTES];	/* e: ephemeral key */
 	uint64_t	 counter;	/* c: the seal's nonce */
 	int		 packs;	/* p=1: the sender takes packed datagrams */
+	char		 lan;	/* t: FRAME_LAN's kind, 'a', 'p', 'r', 'b' */
+	unsigned	 port;	/* o: FRAME_LAN's chat port, 1-65535 */
 	int		 packed;	/* l: bodylen given; a frame may follow */
 	const char	*body;		/* points into the decoded datagram */
 	size_t		 bodylen;

@@ -174,7 +174,7 @@ app_init(struct app *app, uv_loop_t *loop, const struct app_options *opts,
 	return uv_timer_init(loop, &app->linger);
 }
 
-static struct peer *
+struct peer *
 app_peer_for(struct app *app, const char *addrstr)
 {
 	struct sockaddr_storage	 ss;
@@ -261,6 +261,11 @@ app_peer_open_addr(struct app *app, const struct sockaddr *sa,
 	if ((r = net_peer_add(app->net, (struct sockaddr *)&ss)) != 0) {
 		if (p->state == PEER_PROBING && p != app->current)
 			peer_remove(&app->peers, p);
+		if (r == UV_EAFNOSUPPORT)
+			return cmd_error(cause, r, "/peer %s: uvqq listens on "
+			    "%s, which cannot reach IPv%c addresses (bind :: "
+			    "to reach both)", addrstr, net_local_addr(app->net),
+			    ss.ss_family == AF_INET ? '4' : '6');
 		return cmd_error(cause, r, "/peer %s: %s", addrstr,
 		    uv_strerror(r));
 	}
@@ -322,6 +327,9 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 		return cmd_error(cause, UV_EINVAL, "/peer: the name %s", why);
 	/* A peer we know, by name, nick or address: select it. */
 	if ((p = peer_find(&app->peers, text)) != NULL) {
+		if ((r = app_lan_talk(app, p)) != 0)
+			return cmd_error(cause, r, "/peer %s: %s", text,
+			    uv_strerror(r));
 		if (name != NULL && peer_set_name(p, name) != 0)
 			return cmd_error(cause, UV_ENOMEM, "out of memory");
 		if (name != NULL) {
@@ -355,8 +363,8 @@ peer_open(struct app *app, const char *text, const char *name, int select,
 	memset(&hints, 0, sizeof hints);
 	/* An IPv4 socket cannot reach IPv6 addresses; an IPv6 one reaches
 	 * both (IPv4-mapped). */
-	hints.ai_family = strchr(app->opts.bind, ':') != NULL ? AF_UNSPEC :
-	    AF_INET;
+	hints.ai_family = net_takes(app->net, AF_INET6) ?
+	    (net_takes(app->net, AF_INET) ? AF_UNSPEC : AF_INET6) : AF_INET;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((r = uv_getaddrinfo(app->loop, &rs->req, resolve_cb, host, NULL,
 	    &hints)) != 0) {
@@ -667,6 +675,12 @@ app_track_peer(struct app *app, struct event *ev)
 
 	if ((p = app_peer_for(app, ev->peer)) == NULL)
 		return;
+	if (ev->kind == EV_PEER && !ev->discovered) {
+		/* net has a link to it now: no longer only found. */
+		p->lan_only = 0;
+		app_lan_check_key(app, p, ev);
+	}
+	ev->discovered = p->lan;
 	if (ev->kind == EV_PEER) {
 		/* Named as it was: the nick is the new key's to choose. */
 		app_check_key(app, p, ev);
@@ -721,6 +735,9 @@ app_on_event(void *arg, struct event *ev)
 		app_peer_moved(app, ev);
 		break;
 	case EV_PEER:
+		if (ev->discovered && !app_lan_on_peer(app, ev))
+			return;
+		/* FALLTHROUGH */
 	case EV_MESSAGE:
 	case EV_SENT:
 	case EV_DELIVERED:
@@ -930,7 +947,7 @@ app_start(struct app *app, char **cause)
 	static const int	 signums[] = { SIGINT, SIGTERM, SIGHUP };
 	struct net_config	 cfg;
 	struct seal_keypair	 keys;
-	struct event		*ev;
+	const char		*bind;
 	char			*err = NULL;
 	size_t			 i;
 	int			 r;
@@ -966,9 +983,10 @@ app_start(struct app *app, char **cause)
 	r = net_open(&app->net, app->loop, &app->evq, &cfg);
 	seal_wipe(&keys, sizeof keys);	/* net keeps its own copy */
 	if (r != 0) {
+		bind = cfg.bind != NULL ? cfg.bind : "::";
 		if (asprintf(cause, "cannot bind %s%s%s:%d: %s",
-		    strchr(cfg.bind, ':') != NULL ? "[" : "", cfg.bind,
-		    strchr(cfg.bind, ':') != NULL ? "]" : "", cfg.port,
+		    strchr(bind, ':') != NULL ? "[" : "", bind,
+		    strchr(bind, ':') != NULL ? "]" : "", cfg.port,
 		    uv_strerror(r)) < 0)
 			*cause = NULL;
 		trust_free(app->trust);
@@ -990,15 +1008,14 @@ app_start(struct app *app, char **cause)
 		app_finish_cb(&app->linger);
 		return r;
 	}
-	if ((ev = evq_new(EV_READY)) != NULL) {
-		snprintf(ev->peer, sizeof ev->peer, "%s",
-		    net_local_addr(app->net));
-		if (event_set_nick(ev, app->nick) != 0 ||
-		    event_set_text(ev, app->identity->fingerprint,
-		    strlen(app->identity->fingerprint)) != 0)
-			evq_free(ev);
-		else
-			evq_push(&app->evq, ev);
+	app_ready(app);
+	/* On by default, quietly off where no LAN could hear us. */
+	if (app->opts.discovery &&
+	    (r = app_set_discovery(app, 1, &err)) != 0) {
+		if (r != UV_EADDRNOTAVAIL)
+			app_error(app, "%s", err != NULL ? err : "discovery");
+		free(err);
+		err = NULL;
 	}
 	app_check_data_dir(app);
 	set_tell_ui(app);

@@ -29,6 +29,7 @@ struct ui;
 #define APP_SET_PORT	0x1
 #define APP_SET_BIND	0x2
 #define APP_SET_NICK	0x4
+#define APP_SET_DISCOVERY 0x8
 
 struct app_options {
 	const char	*bind;		/* numeric address */
@@ -39,6 +40,7 @@ struct app_options {
 	unsigned	 probe_ms;
 	unsigned	 rate_limit;	/* plain text datagrams/s per peer */
 	int		 known_only;	/* ignore peers we did not add */
+	int		 discovery;	/* find peers on the LAN */
 	const char	*data_dir;	/* history; NULL: the XDG default */
 	int		 no_history;
 	const char	*config;	/* NULL: the XDG default */
@@ -77,6 +79,8 @@ struct app {
 						   commit that makes them true */
 	struct event		**held_tail;
 	size_t			 nheld;
+	int			 lan_error;	/* why discovery is off
+						   though asked for; 0 */
 	size_t			 turn_events;	/* handled since the last drain */
 	uint64_t		 last_write;	/* ms, of the last message stored */
 	int			 quitting;
@@ -104,6 +108,21 @@ int	 app_peer_close(struct app *, struct peer *);
 /* /trust: accept the peer's current key as verified (a changed one too,
  * which lets its messages go again). */
 int	 app_trust(struct app *, struct peer *, char **cause);
+/* The peer at addrstr, added to the list if new (NULL: out of memory). */
+struct peer	*app_peer_for(struct app *, const char *addrstr);
+/*
+ * Discovery (src/discovery.c). on_peer takes an EV_PEER net/lan.c found
+ * and returns whether the front end is told. check_key: a peer's proved
+ * key against the one it announced. talk: a peer only found on the LAN
+ * gets a link, from now on a peer like any other.
+ */
+int	 app_lan_on_peer(struct app *, struct event *);
+void	 app_lan_check_key(struct app *, struct peer *, const struct event *);
+int	 app_lan_talk(struct app *, struct peer *);
+/* Turn discovery on or off, saying why it cannot be on. */
+int	 app_set_discovery(struct app *, int on, char **cause);
+/* Tell the front end we are bound: EV_READY, with where others reach us. */
+void	 app_ready(struct app *);
 /* What to call a peer in a command: its name, else its address. */
 const char	*app_peer_arg(const struct peer *);
 void	 app_info(struct app *, const char *fmt, ...)

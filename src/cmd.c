@@ -12,6 +12,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_peer_entry,
 	&cmd_msg_entry,
 	&cmd_peers_entry,
+	&cmd_who_entry,
 	&cmd_close_entry,
 	&cmd_stats_entry,
 	&cmd_history_entry,

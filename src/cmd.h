@@ -28,7 +28,7 @@ extern const struct cmd_entry *const cmd_table[];
 extern const struct cmd_entry cmd_peer_entry, cmd_msg_entry, cmd_peers_entry,
     cmd_close_entry, cmd_stats_entry, cmd_history_entry, cmd_search_entry,
     cmd_set_entry, cmd_nick_entry, cmd_whoami_entry, cmd_verify_entry,
-    cmd_trust_entry, cmd_help_entry, cmd_quit_entry;
+    cmd_trust_entry, cmd_help_entry, cmd_quit_entry, cmd_who_entry;
 
 /* Exact name, or a prefix that only one command has. */
 const struct cmd_entry	*cmd_find(const char *name);

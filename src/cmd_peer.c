@@ -5,6 +5,7 @@
 
 #include <uv.h>
 
+#include "net/lan.h"
 #include "net/net.h"
 #include "src/app.h"
 #include "src/cmd.h"
@@ -61,6 +62,7 @@ cmd_stats_exec(struct app *app, int argc, char **argv, char **cause)
 {
 	struct net_peer_stats	 ps;
 	struct net_stats	 st;
+	struct lan_stats	 lan;
 	struct peer		*p;
 
 	(void)argc;
@@ -75,6 +77,14 @@ cmd_stats_exec(struct app *app, int argc, char **argv, char **cause)
 	    st.datagrams_in, st.datagrams_out, st.retransmits, st.withheld,
 	    st.malformed, st.binary, st.forged, st.replayed, st.unsealed,
 	    st.flooded, st.dropped, st.unknown);
+	if (net_discovery_on(app->net)) {
+		net_lan_stats(app->net, &lan);
+		app_info(app, "LAN discovery: taken %" PRIu64 ", sent %" PRIu64
+		    "; dropped: malformed %" PRIu64 ", over rate limit %"
+		    PRIu64 ", table full %" PRIu64 "; send errors %" PRIu64,
+		    lan.in, lan.out, lan.malformed, lan.limited, lan.full,
+		    lan.errors);
+	}
 	for (p = app->peers.head; p != NULL; p = p->next) {
 		if (net_peer_get_stats(app->net, (struct sockaddr *)&p->addr,
 		    &ps) != 0)

@@ -78,7 +78,8 @@ set_bind(struct app *app, const char *v, char **cause)
 static void
 show_bind(struct app *app, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", app->opts.bind);
+	snprintf(buf, len, "%s", app->opts.bind != NULL ? app->opts.bind :
+	    "::");
 }
 
 static int
@@ -193,6 +194,25 @@ show_rate_limit(struct app *app, char *buf, size_t len)
 	snprintf(buf, len, "%u", app->opts.rate_limit);
 }
 
+static int
+set_discovery(struct app *app, const char *v, char **cause)
+{
+	int	 on;
+
+	if (parse_bool(v, &on) != 0)
+		return cmd_error(cause, UV_EINVAL, "discovery: on or off, not "
+		    "%s", v);
+	return app_set_discovery(app, on, cause);
+}
+
+static void
+show_discovery(struct app *app, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", app->net != NULL ?
+	    (net_discovery_on(app->net) ? "on" : "off") :
+	    (app->opts.discovery ? "on" : "off"));
+}
+
 const struct set_entry set_table[] = {
 	{ "port", "UDP port to listen on (from the next start)",
 	  SET_AT_START, set_port, show_port },
@@ -215,6 +235,8 @@ const struct set_entry set_table[] = {
 	  0, set_known_only, show_known_only },
 	{ "rate-limit", "text datagrams/s taken from one plain peer (0: all)",
 	  0, set_rate_limit, show_rate_limit },
+	{ "discovery", "find uvqq peers on the LAN and be found (on/off; "
+	  "off while bound to loopback)", 0, set_discovery, show_discovery },
 	{ NULL, NULL, 0, NULL, NULL }
 };
 

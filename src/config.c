@@ -52,6 +52,11 @@ early_line(struct app *app, const char *line, int *skip)
 		*skip = (set & APP_SET_NICK) != 0;
 		return 1;
 	}
+	/* Off must mean no announcement at all, not one at start. */
+	if (strncmp(line, "/set discovery ", 15) == 0) {
+		*skip = (set & APP_SET_DISCOVERY) != 0;
+		return 1;
+	}
 	return 0;
 }
 
@@ -68,6 +73,8 @@ run_early(struct app *app, const char *line, char **cause)
 		snprintf(app->nick, sizeof app->nick, "%s", line + 6);
 		return 0;
 	}
+	if (strncmp(line, "/set discovery ", 15) == 0)
+		return set_find("discovery")->set(app, line + 15, cause);
 	return set_find(strncmp(line, "/set port ", 10) == 0 ? "port" :
 	    "bind")->set(app, line + 10, cause);
 }

@@ -69,6 +69,7 @@ evq_free(struct event *ev)
 	free(ev->nick);
 	free(ev->name);
 	free(ev->text);
+	free(ev->addrs);
 	free(ev);
 }
 

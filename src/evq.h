@@ -13,6 +13,14 @@
 #define UVQQ_MAX_TEXT	65536
 /* A key's fingerprint as people read it, with its NUL (IDENTITY_FP_LEN). */
 #define EV_FPLEN	40
+/* Most addresses an EV_READY lists. */
+#define EV_MAXADDRS	16
+
+/* An address others can reach us at, and what kind it is (net/reach.h). */
+struct ev_addr {
+	char		 addr[EV_ADDRLEN];
+	char		 kind[16];	/* yggdrasil, public, private, loopback */
+};
 
 enum ev_kind {
 	EV_INPUT,	/* ui -> core: one line typed (text) */
@@ -21,7 +29,8 @@ enum ev_kind {
 			   rowid (0: the newest), answered as history
 			   messages and one EV_INFO "N older", all with tag */
 	EV_READY,	/* core -> ui: bound (peer = local address, nick,
-			   text = our fingerprint) */
+			   text = our fingerprint, addrs = where others
+			   reach us) */
 	EV_PEER,	/* net -> core -> ui: a peer was added or changed */
 	EV_CLOSED,	/* core -> ui: a peer was forgotten */
 	EV_MOVED,	/* net -> core -> ui: a peer's session proved itself
@@ -89,6 +98,11 @@ struct event {
 						   the address of a uvqq peer */
 	int		 final;			/* EV_FAILED: for good, not
 						   kept in the outbox */
+	int		 discovered;		/* EV_PEER: found on the LAN */
+	int		 forgotten;		/* EV_PEER from net/lan.c: no
+						   longer in its table */
+	struct ev_addr	*addrs;			/* owned, EV_READY */
+	int		 naddrs;
 	struct event	*next;
 };
 

@@ -310,7 +310,7 @@ history_save_peer(struct app *app, struct peer *p)
 
 	/* Only once its kind is known: a plain peer kept as uvqq would be
 	 * greeted and pinged at every start. */
-	if (app->store == NULL || p->state == PEER_PROBING)
+	if (app->store == NULL || p->state == PEER_PROBING || p->lan_only)
 		return;
 	sp.addr = p->addrstr;
 	sp.name = p->name;

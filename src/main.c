@@ -27,7 +27,8 @@ usage(FILE *f)
 "Peer-to-peer chat over UDP, with uvqq peers and plain text peers (nc -u).\n"
 "\n"
 "  -p, --port PORT      UDP port to listen on (default %d; 0 picks a free one)\n"
-"  -b, --bind ADDR      address to bind, IPv4 or IPv6 (default 0.0.0.0)\n"
+"  -b, --bind ADDR      address to bind, IPv4 or IPv6 (default ::, which\n"
+"                       takes IPv4 too; 0.0.0.0 where there is no IPv6)\n"
 "  -n, --nick NAME      your nick (default: your login name)\n"
 "  -H, --headless       commands on stdin, JSON lines on stdout\n"
 "      --heartbeat MS   heartbeat interval to uvqq peers (default %d)\n"
@@ -35,6 +36,8 @@ usage(FILE *f)
 "      --rate-limit N   text datagrams per second taken from one plain peer;\n"
 "                       more are dropped and counted (default %d; 0: no limit)\n"
 "      --known-only     ignore everyone not added with /peer or as a PEER\n"
+"      --no-discovery   neither find peers on the LAN nor announce yourself\n"
+"                       (discovery is off anyway when bound to loopback)\n"
 "      --data-dir DIR   keep your key, history, outbox and peers in DIR\n"
 "                       (default $XDG_DATA_HOME/uvqq or ~/.local/share/uvqq)\n"
 "      --no-history     keep nothing on disk (a new key for each run)\n"
@@ -101,6 +104,7 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 		{ "no-history", no_argument, NULL, 6 },
 		{ "config", required_argument, NULL, 7 },
 		{ "no-config", no_argument, NULL, 8 },
+		{ "no-discovery", no_argument, NULL, 9 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -157,6 +161,10 @@ parse_args(int argc, char **argv, struct app_options *o, int *done)
 			break;
 		case 4:
 			o->known_only = 1;
+			break;
+		case 9:
+			o->discovery = 0;
+			o->set_on_command_line |= APP_SET_DISCOVERY;
 			break;
 		case 5:
 			if (*optarg == '\0')
@@ -222,11 +230,11 @@ main(int argc, char **argv)
 	 */
 	umask(077);
 	memset(&opts, 0, sizeof opts);
-	opts.bind = "0.0.0.0";
 	opts.port = DEFAULT_PORT;
 	opts.heartbeat_ms = DEFAULT_HEARTBEAT_MS;
 	opts.probe_ms = DEFAULT_PROBE_MS;
 	opts.rate_limit = DEFAULT_RATE_LIMIT;
+	opts.discovery = 1;
 	opts.bell = 1;
 	snprintf(opts.timestamp, sizeof opts.timestamp, "%%H:%%M");
 	opts.scrollback = 2000;

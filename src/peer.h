@@ -20,6 +20,11 @@ struct peer {
 	unsigned char		 key[32];
 	unsigned char		 old_key[32];	/* TRUST_CHANGED: on record */
 	enum peer_trust		 trust;
+	/* Found on the LAN (net/lan.h), with the key it announced; only
+	 * that, so far: not stored, no link, until we talk. */
+	int			 lan;
+	int			 lan_only;
+	unsigned char		 lan_key[32];
 	struct peer		*next;
 };
 

@@ -408,6 +408,8 @@ draw_peers(struct cd *d, struct cd_model *m)
 			snprintf(tail, sizeof tail, " %u", c->unread);
 		else if (c != m->convs.status && c->state != PEER_ONLINE)
 			snprintf(tail, sizeof tail, " %s", state_word(c));
+		else if (c->discovered && !c->secure)
+			snprintf(tail, sizeof tail, " lan");	/* found only */
 		/* An encrypted conversation's lock, a column apart. */
 		room = c->secure && c->known && c->trust != TRUST_CHANGED ?
 		    lockw + 1 : 0;

@@ -159,6 +159,22 @@ peer_security(struct cui *c, struct cw_conv *conv, const struct event *ev)
 	free(msg);
 }
 
+/* Where friends reach us, in the status window, as /whoami says it. */
+static void
+ready_addresses(struct cui *c, const struct event *ev)
+{
+	char	*msg;
+	int	 i;
+
+	for (i = 0; i < ev->naddrs; i++) {
+		if (asprintf(&msg, "reach me at %s (%s)", ev->addrs[i].addr,
+		    ev->addrs[i].kind) < 0)
+			return;
+		cui_say(c, NULL, CW_INFO, msg);
+		free(msg);
+	}
+}
+
 /*
  * An error about one peer (a changed key) goes into its conversation;
  * and where the person looks, if elsewhere, so it is not missed.
@@ -224,6 +240,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 	switch (ev->kind) {
 	case EV_READY:
 		snprintf(c->m.local, sizeof c->m.local, "%s", ev->peer);
+		ready_addresses(c, ev);
 		/* FALLTHROUGH */
 	case EV_NICK:
 		if (ev->nick != NULL)
@@ -235,6 +252,7 @@ curses_on_event(struct ui *ui, const struct event *ev)
 		conv->known = 1;
 		conv->state = ev->state;
 		conv->kind = ev->peer_kind;
+		conv->discovered = ev->discovered;
 		if (ev->peer_kind == PEER_UVQQ)
 			cw_set_str(&conv->nick, ev->nick);
 		cw_set_str(&conv->name, ev->name);

@@ -85,6 +85,7 @@ struct cw_conv {
 	enum peer_state	 state;
 	enum peer_kind	 kind;
 	int		 secure;	/* a sealed session: encrypted */
+	int		 discovered;	/* found on the LAN */
 	enum peer_trust	 trust;		/* of its key, when secure */
 	int		 known;		/* the core told us about it */
 	unsigned	 unread;	/* messages while not shown */

@@ -282,6 +282,24 @@ event_name(enum ev_kind k)
 	}
 }
 
+/* ,"addresses":[{"addr":"[200:...]:8097","kind":"yggdrasil"},...] */
+static void
+json_addresses(struct jbuf *b, const struct ev_addr *a, int n)
+{
+	int	 i;
+
+	jbuf_append(b, ",\"addresses\":[", 14);
+	for (i = 0; i < n; i++) {
+		jbuf_append(b, i == 0 ? "{\"addr\":" : ",{\"addr\":",
+		    i == 0 ? 8 : 9);
+		json_quote(b, a[i].addr);
+		jbuf_append(b, ",\"kind\":", 8);
+		json_quote(b, a[i].kind);
+		jbuf_append(b, "}", 1);
+	}
+	jbuf_append(b, "]", 1);
+}
+
 static void
 headless_on_event(struct ui *ui, const struct event *ev)
 {
@@ -297,6 +315,7 @@ headless_on_event(struct ui *ui, const struct event *ev)
 		json_string(b, "nick", ev->nick);
 		json_string(b, "addr", ev->peer);
 		json_string(b, "fingerprint", ev->text);
+		json_addresses(b, ev->addrs, ev->naddrs);
 		break;
 	case EV_PEER:
 		json_string(b, "peer", ev->peer);
@@ -310,6 +329,12 @@ headless_on_event(struct ui *ui, const struct event *ev)
 			if (ev->trust != TRUST_NONE)
 				json_string(b, "trust",
 				    peer_trust_name(ev->trust));
+		}
+		if (ev->discovered) {
+			json_bool(b, "discovered", 1);
+			/* Only a claim until a session proves it. */
+			if (!ev->secure && ev->fingerprint[0] != '\0')
+				json_string(b, "announced", ev->fingerprint);
 		}
 		break;
 	case EV_CLOSED:

@@ -73,6 +73,10 @@ def uvqq_isolation():
         args += ["--data-dir", tempfile.mkdtemp(dir=_TMP[0])]
     if "--no-config" in _HELP:
         args.append("--no-config")
+    # Bound to loopback it would not announce anyway; say so outright,
+    # so no change of bind ever makes the benchmark speak on a LAN.
+    if "--no-discovery" in _HELP:
+        args.append("--no-discovery")
     if NO_HISTORY and "--no-history" in _HELP:
         args.append("--no-history")
     return args

@@ -27,6 +27,14 @@ case $secs in
 esac
 targets="frame stream net"
 ntargets=3
+# fuzz_lan runs discovery, which it may only do in a network namespace of
+# its own: that takes root.
+if [ "$(id -u)" = 0 ]; then
+	targets="$targets lan"
+	ntargets=4
+else
+	echo "fuzz_lan: skipped (it needs root for a network namespace of its own)"
+fi
 
 CC=${CC_FUZZ:-clang}
 if ! command -v "$CC" >/dev/null 2>&1; then
@@ -68,8 +76,10 @@ sources_frame="$here/fuzz_frame.c $common"
 sources_stream="$here/fuzz_stream.c $here/net_stub.c $common
     $root/src/evq.c $root/net/link.c"
 sources_net="$here/fuzz_net.c $common $root/src/evq.c $root/src/identity.c
-    $root/net/addr.c $root/net/handshake.c $root/net/link.c $root/net/net.c
-    $root/net/net_peer.c $root/net/seal.c $root/net/session.c"
+    $root/net/addr.c $root/net/handshake.c $root/net/lan.c $root/net/link.c
+    $root/net/net.c $root/net/net_peer.c $root/net/reach.c $root/net/seal.c
+    $root/net/session.c"
+sources_lan="$here/fuzz_lan.c ${sources_net#"$here/fuzz_net.c "}"
 
 if sym=$(command -v llvm-symbolizer || ls /usr/lib/llvm-*/bin/llvm-symbolizer \
     2>/dev/null | tail -n 1) && [ -n "$sym" ]; then

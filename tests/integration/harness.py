@@ -30,16 +30,24 @@ class Uvqq:
     """One headless uvqq: send() types a line, wait() reads JSON events."""
 
     def __init__(self, *args, nick="alice", port=0, bind="127.0.0.1",
-                 wrapper=(), data_dir=None):
+                 wrapper=(), data_dir=None, discovery=False, config=None):
         """data_dir: where its history lives; by default a new directory
-        of its own, removed by kill()."""
+        of its own, removed by kill(). bind None: uvqq's default (::).
+        discovery: let a uvqq bound beyond loopback announce itself; only
+        inside a network namespace of the test's own, never on the
+        machine's real interfaces. config: a config file to read (by
+        default none: --no-config)."""
         self.own_dir = None
         if data_dir is None:
             data_dir = self.own_dir = tempfile.mkdtemp(prefix="uvqq-test-")
         self.data_dir = data_dir
-        cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port),
-                               "--bind", bind, "--nick", nick, "--no-config",
-                               "--data-dir", data_dir] + list(args)
+        cmd = list(wrapper) + [UVQQ, "--headless", "--port", str(port)] + \
+            (["--bind", bind] if bind is not None else []) + \
+            ["--nick", nick] + \
+            (["--config", config] if config is not None else
+             ["--no-config"]) + ["--data-dir", data_dir] + \
+            ([] if discovery or is_loopback(bind) else ["--no-discovery"]) + \
+            list(args)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
@@ -51,8 +59,10 @@ class Uvqq:
         ready = self.wait("ready")
         self.addr = ready["addr"]
         self.port = int(self.addr.rsplit(":", 1)[1])
-        self.loop_addr = "127.0.0.1:%d" % self.port if bind == "0.0.0.0" \
-            else self.addr
+        self.addresses = ready.get("addresses", [])
+        # A wildcard socket is reached on loopback like any address.
+        self.loop_addr = "127.0.0.1:%d" % self.port \
+            if bind in (None, "0.0.0.0", "::") else self.addr
 
     def _read(self):
         for line in self.proc.stdout:
@@ -149,6 +159,10 @@ class Uvqq:
         if self.own_dir is not None:
             shutil.rmtree(self.own_dir, ignore_errors=True)
             self.own_dir = None
+
+
+def is_loopback(bind):
+    return bind is not None and (bind.startswith("127.") or bind == "::1")
 
 
 class PlainPeer:

@@ -1,11 +1,19 @@
 """test_cli.py: the command line and headless stdin take bad input well."""
 import os
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Uvqq, check, run  # noqa: E402
+
+# Runs without --data-dir keep their key and history here, not in the
+# home of whoever runs the tests.
+HOME = tempfile.mkdtemp(prefix="uvqq-cli-home-")
+os.environ["XDG_DATA_HOME"] = os.path.join(HOME, "data")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(HOME, "config")
 
 
 def uvqq(*args, stdin=b""):
@@ -110,10 +118,14 @@ def test_sigterm_exits_cleanly():
 
 
 if __name__ == "__main__":
-    sys.exit(run([test_help_and_version,
+    try:
+        rc = run([test_help_and_version,
                   test_bad_usage_is_one_line_and_exit_2,
                   test_port_in_use_is_a_clear_runtime_error,
                   test_stdin_eof_mid_line_still_sends_the_line,
                   test_bad_stdin_lines_are_errors_and_the_rest_goes_on,
                   test_stdin_from_a_file_and_from_nothing,
-                  test_sigterm_exits_cleanly]))
+                  test_sigterm_exits_cleanly])
+    finally:
+        shutil.rmtree(HOME, ignore_errors=True)
+    sys.exit(rc)

@@ -165,7 +165,8 @@ def test_the_completion_completes():
             for line, want in [
                     ("uvqq -", sorted(opts)),
                     ("uvqq --he", ["--headless", "--heartbeat", "--help"]),
-                    ("uvqq --no-", ["--no-config", "--no-history"]),
+                    ("uvqq --no-", ["--no-config", "--no-discovery",
+                                   "--no-history"]),
                     ("uvqq -H 127.0.0.1:9001 --data-dir d",
                      ["data1", "data2"]),
                     ("uvqq --data-dir=", ["data1", "data2"]),

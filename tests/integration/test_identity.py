@@ -241,10 +241,10 @@ def test_whoami_shows_nick_address_and_fingerprint():
         check(me["fingerprint"] in text, "fingerprint: %r" % lines)
         check(os.path.join(r("data"), "identity.key") in text,
               "where the key is: %r" % lines)
-        # A prefix works as for every command.
-        a.send("/who")
+        # A prefix works as for every command (/who is the LAN's list).
+        a.send("/whoa")
         check(a.wait("info")["text"].startswith("you are carol"),
-              "/who is /whoami")
+              "/whoa is /whoami")
     finally:
         if a is not None:
             a.kill()

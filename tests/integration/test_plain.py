@@ -235,7 +235,8 @@ def test_default_port_receives_from_the_seed_client():
 
 def test_default_port_is_8097_without_port_option():
     import harness
-    p = subprocess.Popen([harness.UVQQ, "--headless", "--bind", "127.0.0.1"],
+    p = subprocess.Popen([harness.UVQQ, "--headless", "--bind", "127.0.0.1",
+                          "--no-config", "--no-history"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         line = p.stdout.readline().decode()

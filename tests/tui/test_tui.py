@@ -794,6 +794,20 @@ def test_encryption_and_a_changed_key_are_marked(uvqq):
         t.close()
 
 
+def test_status_window_says_where_we_are_reached(uvqq):
+    """At start the status window shows the addresses others can reach
+    us at (issue 14), and /whoami shows them again with the fingerprint."""
+    t = Term(uvqq)
+    try:
+        t.wait(r"reach me at 127\.0\.0\.1:\d+ \(loopback\)")
+        t.type("/whoami")
+        t.keys("Enter")
+        t.wait(r"reach me at 127\.0\.0\.1:\d+ \(this machine only\)")
+        t.wait(r"your fingerprint: ")
+    finally:
+        t.close()
+
+
 GROUPS = {
     "chat": [test_send_receive_and_delivery_marks,
              test_two_full_screen_uvqq_chat_in_chinese_and_english,
@@ -811,7 +825,8 @@ GROUPS = {
     "history": [test_history_replay_after_restart,
                 test_scrolling_up_loads_older_lines],
     "options": [test_bell_option, test_timestamp_option],
-    "trust": [test_encryption_and_a_changed_key_are_marked],
+    "trust": [test_encryption_and_a_changed_key_are_marked,
+              test_status_window_says_where_we_are_reached],
 }
 
 

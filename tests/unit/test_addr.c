@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "net/addr.h"
+#include "net/reach.h"
 
 static void
 round_trip(const char *in, const char *out)
@@ -100,6 +101,54 @@ test_normalize_turns_v4_mapped_into_v4(void **state)
 	assert_true(addr_equal((struct sockaddr *)&ss, (struct sockaddr *)&v4));
 }
 
+static enum reach_kind
+kind_of(const char *text)
+{
+	struct sockaddr_storage	 ss;
+	const char		*why;
+
+	assert_int_equal(addr_parse(text, &ss, &why), 0);
+	return reach_classify((struct sockaddr *)&ss);
+}
+
+static void
+test_classifies_where_an_address_reaches(void **state)
+{
+	(void)state;
+	assert_int_equal(kind_of("[200:1234::1]:8097"), REACH_YGGDRASIL);
+	assert_int_equal(kind_of("[300:1234::1]:8097"), REACH_YGGDRASIL);
+	assert_int_equal(kind_of("[2001:db8::1]:1"), REACH_PUBLIC);
+	assert_int_equal(kind_of("[fd00::2]:1"), REACH_PRIVATE);
+	assert_int_equal(kind_of("[::1]:1"), REACH_LOOPBACK);
+	assert_int_equal(kind_of("127.0.0.2:1"), REACH_LOOPBACK);
+	assert_int_equal(kind_of("10.1.2.3:1"), REACH_PRIVATE);
+	assert_int_equal(kind_of("172.31.0.1:1"), REACH_PRIVATE);
+	assert_int_equal(kind_of("172.32.0.1:1"), REACH_PUBLIC);
+	assert_int_equal(kind_of("192.168.0.1:1"), REACH_PRIVATE);
+	assert_int_equal(kind_of("100.64.0.1:1"), REACH_PRIVATE);
+	assert_int_equal(kind_of("8.8.8.8:1"), REACH_PUBLIC);
+	assert_string_equal(reach_kind_name(REACH_YGGDRASIL), "yggdrasil");
+}
+
+static void
+test_a_bound_address_is_the_only_one_listed(void **state)
+{
+	struct sockaddr_storage	 ss;
+	struct ev_addr		 out[4];
+	const char		*why;
+
+	(void)state;
+	assert_int_equal(addr_parse("[::1]:8097", &ss, &why), 0);
+	assert_int_equal(reach_list((struct sockaddr *)&ss, 0, out, 4), 1);
+	assert_string_equal(out[0].addr, "[::1]:8097");
+	assert_string_equal(out[0].kind, "loopback");
+	/* A wildcard lists the interfaces, never a wildcard itself. */
+	assert_int_equal(addr_parse("0.0.0.0:8097", &ss, &why), 0);
+	assert_true(reach_list((struct sockaddr *)&ss, 0, out, 4) >= 1);
+	assert_true(strncmp(out[0].addr, "0.0.0.0", 7) != 0);
+	assert_true(strchr(out[0].addr, '[') == NULL);	/* IPv4 only */
+}
+
 int
 main(void)
 {
@@ -109,6 +158,8 @@ main(void)
 		cmocka_unit_test(test_splits_host_names_for_resolving),
 		cmocka_unit_test(test_parse_port_bounds),
 		cmocka_unit_test(test_normalize_turns_v4_mapped_into_v4),
+		cmocka_unit_test(test_classifies_where_an_address_reaches),
+		cmocka_unit_test(test_a_bound_address_is_the_only_one_listed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -378,6 +378,45 @@ test_b64_agrees_with_libsodium(void **state)
 	assert_int_equal(proto_b64_decode(a, 2, "AAAA", 4), UV_EINVAL);
 }
 
+static void
+test_lan_frame_round_trips_and_rejects_bad_fields(void **state)
+{
+	static const char *const bad[] = {
+		"t=x o=8097", "t=a o=0", "t=a o=65536", "t=ab o=1", "o=1",
+		"t=a",
+	};
+	struct frame	 f, g;
+	char		 buf[512], line[600];
+	size_t		 i;
+	int		 n;
+
+	(void)state;
+	memset(&f, 0, sizeof f);
+	f.type = FRAME_LAN;
+	f.sid = 7;
+	f.lan = 'a';
+	f.port = 8097;
+	memset(f.ikey, 0x5a, sizeof f.ikey);
+	strcpy(f.nick, "小明");
+	n = proto_encode(&f, buf, sizeof buf);
+	assert_true(n > 0);
+	assert_null(strstr(buf, " e="));	/* no ephemeral key in it */
+	assert_int_equal(proto_decode(buf, (size_t)n, &g), 0);
+	assert_int_equal(g.type, FRAME_LAN);
+	assert_int_equal(g.lan, 'a');
+	assert_int_equal(g.port, 8097);
+	assert_string_equal(g.nick, "小明");
+	assert_memory_equal(g.ikey, f.ikey, sizeof f.ikey);
+	/* The same header with each bad t/o: refused, never half taken. */
+	buf[n] = '\0';
+	*strstr(buf, " t=") = '\0';
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(line, sizeof line, "%s %s", buf, bad[i]);
+		assert_int_equal(proto_decode(line, strlen(line), &g),
+		    UV_EINVAL);
+	}
+}
+
 int
 main(void)
 {
@@ -399,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_packed_frame_rejects_length_past_the_end),
 		cmocka_unit_test(test_hello_offers_packing),
 		cmocka_unit_test(test_b64_agrees_with_libsodium),
+		cmocka_unit_test(test_lan_frame_round_trips_and_rejects_bad_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
