@@ -100,24 +100,18 @@ app_set_discovery(struct app *app, int on, char **cause)
 	    "%d: %s; chat goes on without it", LAN_PORT, uv_strerror(r));
 }
 
-struct who {
-	struct app	*app;
-	unsigned	 count;
-};
-
 static void
 who_one(void *arg, const struct lan_peer_info *info)
 {
-	struct who	*w = arg;
+	struct app	*app = arg;
 	uint64_t	 s = info->seen_ms_ago / 1000;
 
-	w->count++;
 	if (s < 120)
-		app_info(w->app, "  %s  %s  uvqq %s, seen %us ago  [%s]",
+		app_info(app, "  %s  %s  uvqq %s, seen %us ago  [%s]",
 		    info->nick, info->addr, info->online ? "online" :
 		    "offline", (unsigned)s, info->fingerprint);
 	else
-		app_info(w->app, "  %s  %s  uvqq %s, seen %um ago  [%s]",
+		app_info(app, "  %s  %s  uvqq %s, seen %um ago  [%s]",
 		    info->nick, info->addr, info->online ? "online" :
 		    "offline", (unsigned)(s / 60), info->fingerprint);
 }
@@ -132,7 +126,6 @@ count_one(void *arg, const struct lan_peer_info *info)
 static int
 cmd_who_exec(struct app *app, int argc, char **argv, char **cause)
 {
-	struct who	 w = { app, 0 };
 	unsigned	 n = 0;
 
 	(void)argc;
@@ -157,7 +150,7 @@ cmd_who_exec(struct app *app, int argc, char **argv, char **cause)
 		return 0;
 	}
 	app_info(app, "%u found on the LAN (/peer NICK to talk):", n);
-	net_lan_foreach(app->net, who_one, &w);
+	net_lan_foreach(app->net, who_one, app);
 	return 0;
 }
 
