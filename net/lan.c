@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "net/addr.h"
+#include "net/bucket.h"
 #include "net/lan.h"
 #include "net/link.h"
 #include "net/reach.h"
@@ -29,11 +30,6 @@
 #define LAN_ANSWER_DELAY_MS	1000	/* answers wait up to this, at random,
 					   so a room does not answer at once */
 #define LAN_FORGET_MS		(10 * 60 * 1000)	/* offline, then gone */
-
-struct bucket {
-	double			 tokens;
-	uint64_t		 at;
-};
 
 struct lan_peer {
 	struct sockaddr_storage	 addr;		/* its chat address */
@@ -69,22 +65,6 @@ struct lan {
 };
 
 static void	 answers_cb(uv_timer_t *);
-
-static int
-bucket_take(struct bucket *b, uint64_t now, double rate, double burst)
-{
-	if (b->at == 0)
-		b->tokens = burst;
-	else
-		b->tokens += (double)(now - b->at) * rate / 1000.0;
-	if (b->tokens > burst)
-		b->tokens = burst;
-	b->at = now;
-	if (b->tokens < 1.0)
-		return 0;
-	b->tokens -= 1.0;
-	return 1;
-}
 
 /* xorshift64: answer delays need no more. */
 static uint64_t
@@ -602,23 +582,14 @@ lan_close(struct lan *lan)
 	uv_close((uv_handle_t *)&lan->answers, lan_close_cb);
 }
 
-static int
-is_loopback(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr)
-		    >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->
-	    sin6_addr);
-}
-
 int
 lan_start(struct net *n, struct lan **out)
 {
 	struct lan	*lan;
 	int		 r4 = UV_EAFNOSUPPORT, r6 = UV_EAFNOSUPPORT;
 
-	if (is_loopback(&n->bound))
+	if (reach_classify((const struct sockaddr *)&n->bound) ==
+	    REACH_LOOPBACK)
 		return UV_EADDRNOTAVAIL;
 	/* A chat socket on one IPv6 address (an overlay's, say) is not on
 	 * a LAN's link-local multicast. */

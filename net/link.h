@@ -13,6 +13,7 @@
 
 #include <uv.h>
 
+#include "net/bucket.h"
 #include "net/net.h"
 #include "net/proto.h"
 #include "net/seal.h"
@@ -126,8 +127,7 @@ struct link {
 	uint64_t		 bytes_in;	/* for link_may_send */
 	uint64_t		 bytes_out;
 	uint64_t		 datagrams_out;
-	double			 tokens;	/* rate limit for plain text */
-	uint64_t		 tokens_at;	/* ms of the last refill */
+	struct bucket		 tokens;	/* rate limit for plain text */
 	uint64_t		 datagrams_in;
 	uint64_t		 flooded;
 

@@ -540,22 +540,8 @@ on_text(struct net *n, struct link *l, const char *buf, size_t len,
 static int
 take_token(struct net *n, struct link *l)
 {
-	uint64_t	 now = uv_now(n->loop);
-
-	if (n->rate_limit == 0)
-		return 1;
-	if (l->tokens_at == 0)
-		l->tokens = n->rate_limit;
-	else
-		l->tokens += (double)(now - l->tokens_at) * n->rate_limit /
-		    1000.0;
-	if (l->tokens > n->rate_limit)
-		l->tokens = n->rate_limit;
-	l->tokens_at = now;
-	if (l->tokens < 1.0)
-		return 0;
-	l->tokens -= 1.0;
-	return 1;
+	return n->rate_limit == 0 || bucket_take(&l->tokens,
+	    uv_now(n->loop), n->rate_limit, n->rate_limit);
 }
 
 
