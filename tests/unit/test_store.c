@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "tests/unit/scratch.h"
 #include <sqlite3.h>
 
 #include "src/store.h"
@@ -37,28 +39,6 @@ collect(void *arg, const struct store_row *row)
 	r->state[r->n] = row->state;
 	snprintf(r->text[r->n], sizeof r->text[r->n], "%s", row->text);
 	r->n++;
-}
-
-static int
-setup(void **state)
-{
-	char	 tmpl[] = "/tmp/uvqq-store-XXXXXX";
-	char	*dir;
-
-	if (mkdtemp(tmpl) == NULL || (dir = strdup(tmpl)) == NULL)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char	 cmd[64];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", (char *)*state);
-	free(*state);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 static struct store *
@@ -413,27 +393,27 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_ids_of_lost_rows_are_not_used_again, setup, teardown),
+		    test_ids_of_lost_rows_are_not_used_again, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_batched_rows_are_read_in_order_before_the_commit,
-		    setup, teardown),
+		    scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_deliveries_and_other_states_land_on_the_right_rows,
-		    setup, teardown),
+		    scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_a_new_user_id_goes_on_with_the_ids, setup, teardown),
+		    test_a_new_user_id_goes_on_with_the_ids, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_an_older_key_new_to_the_database_makes_ids_jump,
-		    setup, teardown),
+		    scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_old_world_readable_files_become_private, setup,
-		    teardown),
+		    test_old_world_readable_files_become_private, scratch_setup,
+		    scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_search_finds_old_rows_after_the_index_is_rebuilt,
-		    setup, teardown),
+		    scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_search_finds_phrases_not_scattered_trigrams, setup,
-		    teardown),
+		    test_search_finds_phrases_not_scattered_trigrams, scratch_setup,
+		    scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

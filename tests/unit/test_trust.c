@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/scratch.h"
+
 #include <sqlite3.h>
 #include <uv.h>
 
@@ -193,28 +195,6 @@ test_a_full_table_keeps_what_it_has(void **state)
 	trust_free(t);
 }
 
-static int
-setup(void **state)
-{
-	char	 tmpl[] = "/tmp/uvqq-trust-XXXXXX";
-	char	*dir;
-
-	if (mkdtemp(tmpl) == NULL || (dir = strdup(tmpl)) == NULL)
-		return -1;
-	*state = dir;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char	 cmd[64];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", (char *)*state);
-	free(*state);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static struct store *
 open_store(const char *dir)
 {
@@ -310,10 +290,10 @@ main(void)
 		    test_lookup_finds_the_address_then_the_name),
 		cmocka_unit_test(test_a_full_table_keeps_what_it_has),
 		cmocka_unit_test_setup_teardown(
-		    test_records_outlive_a_restart, setup, teardown),
+		    test_records_outlive_a_restart, scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_a_database_of_schema_4_gets_the_table, setup,
-		    teardown),
+		    test_a_database_of_schema_4_gets_the_table, scratch_setup,
+		    scratch_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
