@@ -89,6 +89,25 @@ def require(programs=(), packages=None):
     subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 
+def run_tests(what, tests, programs=(), packages=None):
+    """A namespace test file's main: skip (or fail, see skip_exit) where
+    it cannot run, else run the tests (harness.run) and say that a signal
+    still tore everything down. Returns the exit status."""
+    from harness import run
+    try:
+        require(programs, packages)
+    except Skip as e:
+        skip_exit("%s: %s" % (what, e))
+    try:
+        return run(tests)
+    except KeyboardInterrupt:
+        print("interrupted; every namespace and process removed")
+        return 130
+    except SystemExit:
+        print("stopped by a signal; every namespace and process removed")
+        raise
+
+
 class CommandFailed(Exception):
     pass
 

@@ -63,7 +63,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 THIS = os.path.abspath(__file__)
 sys.path.insert(0, HERE)
 import netns  # noqa: E402
-from harness import Uvqq, check, run, TestFailure  # noqa: E402
+from harness import Uvqq, check, TestFailure  # noqa: E402
 
 LAN_PORT = 28097
 SUBNET = "10.13.0.%d"
@@ -906,24 +906,14 @@ def main(argv):
         return tool_listen(int(argv[1]))
     if argv and argv[0] == "send6":
         return tool_send6(argv[1], int(argv[2]), argv[3])
-    try:
-        netns.require(programs=("iptables", "iptables-save"),
-                      packages={"iptables": "iptables",
-                                "iptables-save": "iptables"})
-    except netns.Skip as e:
-        netns.skip_exit("discovery test: %s" % e)
     tests = TESTS
     if argv:
         tests = [t for t in TESTS
                  if any(a in t.__name__ for a in argv)]
-    try:
-        return run(tests)
-    except KeyboardInterrupt:
-        print("interrupted; every namespace and process removed")
-        return 130
-    except SystemExit as e:
-        print("stopped by a signal; every namespace and process removed")
-        raise e
+    return netns.run_tests("discovery test", tests,
+                           programs=("iptables", "iptables-save"),
+                           packages={"iptables": "iptables",
+                                     "iptables-save": "iptables"})
 
 
 if __name__ == "__main__":

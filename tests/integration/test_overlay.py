@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
-from harness import Uvqq, check, run, TestFailure  # noqa: E402
+from harness import Uvqq, check, TestFailure  # noqa: E402
 
 YGG_PORT = 7040           # public node's peering port (inside its ns)
 SINK_PORT = 8097          # the UDP port the NAT test aims at
@@ -341,22 +341,12 @@ def test_chat_over_yggdrasil_behind_two_nats():
 
 
 def main():
-    try:
-        netns.require(programs=("yggdrasil", "iptables-restore",
-                                "ip6tables-restore", "ss"),
-                      packages={"iptables-restore": "iptables",
-                                "ip6tables-restore": "iptables",
-                                "ss": "iproute2"})
-    except netns.Skip as e:
-        netns.skip_exit("overlay test: %s" % e)
-    try:
-        return run([test_chat_over_yggdrasil_behind_two_nats])
-    except KeyboardInterrupt:
-        print("interrupted; every namespace and process removed")
-        return 130
-    except SystemExit as e:
-        print("stopped by a signal; every namespace and process removed")
-        raise e
+    return netns.run_tests(
+        "overlay test", [test_chat_over_yggdrasil_behind_two_nats],
+        programs=("yggdrasil", "iptables-restore", "ip6tables-restore",
+                  "ss"),
+        packages={"iptables-restore": "iptables",
+                  "ip6tables-restore": "iptables", "ss": "iproute2"})
 
 
 if __name__ == "__main__":
