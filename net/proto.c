@@ -310,9 +310,8 @@ proto_decode_next(const char *buf, size_t len, struct frame *f, size_t *used)
 		if (!seen[*req - 'a'])
 			return UV_EINVAL;
 	}
-	/* Zero means "unknown" to the receiver: no session or user has it. */
-	if (f->sid == 0 || (strchr(required_keys(f->type), 'u') != NULL &&
-	    f->uid == 0))
+	/* Zero means "unknown" to the receiver: no session has it. */
+	if (f->sid == 0)
 		return UV_EINVAL;
 	/* Far below 2^64, so seq + window arithmetic cannot wrap. */
 	if (f->seq > PROTO_MAX_SEQ || f->base > PROTO_MAX_SEQ ||
@@ -458,10 +457,6 @@ proto_encode(const struct frame *f, char *buf, size_t size)
 	if (strchr(keys, 'n') != NULL) {
 		put_key(&o, 'n');
 		put_nick(&o, f->nick);
-	}
-	if (strchr(keys, 'u') != NULL) {
-		put_key(&o, 'u');
-		put_hex64(&o, f->uid);
 	}
 	if (strchr(keys, 'i') != NULL) {
 		put_key(&o, 'i');

@@ -59,8 +59,9 @@ struct frame {
 	uint64_t	 sid;		/* s: sender's session id */
 	uint64_t	 dsid;		/* d: receiver's session id, 0 if absent */
 	char		 nick[PROTO_NICK_MAX + 1];	/* n */
-	uint64_t	 uid;		/* u: no longer sent: the user id is bound
-					   to i= (identity_uid) */
+	uint64_t	 uid;		/* u: an older sender's user id, checked
+					   and unused: it is bound to i= now
+					   (identity_uid), and never sent */
 	uint64_t	 seq;		/* q: segment number in sender's stream */
 	uint64_t	 base;		/* b: lowest segment still outstanding */
 	uint64_t	 msgid;		/* m: sender's message id */
