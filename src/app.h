@@ -110,6 +110,16 @@ int	 app_peer_close(struct app *, struct peer *);
 int	 app_trust(struct app *, struct peer *, char **cause);
 /* The peer at addrstr, added to the list if new (NULL: out of memory). */
 struct peer	*app_peer_for(struct app *, const char *addrstr);
+/* Tell the front end (and the history) what the core knows of p now. */
+void	 app_emit_peer(struct app *, struct peer *);
+/*
+ * Keys (src/app_key.c). check_key: trust on first use for the key a
+ * peer event's session proved, before the front end sees the event,
+ * which gets the verdict and fingerprint. peer_moved: an EV_MOVED; the
+ * conversation, its history and key records follow the peer.
+ */
+void	 app_check_key(struct app *, struct peer *, struct event *);
+void	 app_peer_moved(struct app *, struct event *);
 /*
  * Discovery (src/discovery.c). on_peer takes an EV_PEER net/lan.c found
  * and returns whether the front end is told. check_key: a peer's proved
