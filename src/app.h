@@ -72,7 +72,7 @@ struct app {
 	uint64_t		 next_id;	/* of our next message */
 	uv_signal_t		 signals[3];
 	uv_timer_t		 linger;	/* quit: wait, then finish */
-	uv_timer_t		 indexer;	/* search index, when quiet */
+	uv_timer_t		 checkpointer;	/* the log copied back, when quiet */
 	uv_timer_t		 committer;	/* the next group commit */
 	uint64_t		 last_commit;	/* ms */
 	struct event		*held;		/* for the front end, after the

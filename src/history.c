@@ -21,9 +21,8 @@
 #include "src/store.h"
 
 #define REPLAY_LINES	20
-#define INDEX_QUIET_MS	100	/* no message stored for this long: quiet */
-#define INDEX_WAIT_MS	200
-#define INDEX_BATCH	10000	/* rows per batch: about 20 ms of work */
+#define QUIET_MS	100	/* no message stored for this long: quiet */
+#define QUIET_WAIT_MS	200
 
 static char *
 default_data_dir(void)
@@ -66,37 +65,29 @@ history_open(struct app *app, char **cause)
 	/* What net held when the last run ended waits for its peer. */
 	if ((r = store_park_queued(app->store)) != 0)
 		app_error(app, "history: %s", store_error(app->store));
-	uv_timer_init(app->loop, &app->indexer);
-	app->indexer.data = app;
+	uv_timer_init(app->loop, &app->checkpointer);
+	app->checkpointer.data = app;
 	return 0;
 }
 
 /*
- * Trigram indexing costs more than storing a message, so it waits until
- * no message has been stored for a moment, then goes in batches that
- * leave the loop free in between; /search catches up on what is left.
+ * A checkpoint copies the write-ahead log back into the database: a
+ * pause of a few ms, so it waits until no message has been stored for a
+ * moment (store_commit does it in a long flood, when the log is large).
  */
 static void
-indexer_cb(uv_timer_t *t)
+checkpoint_cb(uv_timer_t *t)
 {
 	struct app	*app = t->data;
 	uint64_t	 now = uv_now(app->loop);
 
 	if (app->store == NULL)
 		return;
-	if (now - app->last_write < INDEX_QUIET_MS) {
-		uv_timer_start(t, indexer_cb, INDEX_WAIT_MS, 0);
+	if (now - app->last_write < QUIET_MS) {
+		uv_timer_start(t, checkpoint_cb, QUIET_WAIT_MS, 0);
 		return;
 	}
-	if (store_index_some(app->store, INDEX_BATCH) != 0 ||
-	    store_commit(app->store) != 0) {
-		app_error(app, "history: cannot index for search: %s",
-		    store_error(app->store));
-		return;
-	}
-	if (store_unindexed(app->store))
-		uv_timer_start(t, indexer_cb, 1, 0);
-	else if (store_checkpoint(app->store) != 0)
+	if (store_checkpoint(app->store) != 0)
 		app_error(app, "history: cannot checkpoint: %s",
 		    store_error(app->store));
 }
@@ -105,7 +96,7 @@ void
 history_close(struct app *app)
 {
 	if (app->store != NULL)
-		uv_close((uv_handle_t *)&app->indexer, NULL);
+		uv_close((uv_handle_t *)&app->checkpointer, NULL);
 	store_close(app->store);
 	app->store = NULL;
 	free(app->data_dir);
@@ -385,7 +376,8 @@ history_commit(struct app *app)
 	if (store_commit(app->store) != 0)
 		app_error(app, "history: cannot commit: %s",
 		    store_error(app->store));
-	if (store_unindexed(app->store) &&
-	    !uv_is_active((uv_handle_t *)&app->indexer))
-		uv_timer_start(&app->indexer, indexer_cb, INDEX_WAIT_MS, 0);
+	if (store_log_pending(app->store) &&
+	    !uv_is_active((uv_handle_t *)&app->checkpointer))
+		uv_timer_start(&app->checkpointer, checkpoint_cb, QUIET_WAIT_MS,
+		    0);
 }

@@ -93,18 +93,28 @@ static const char *const migrations[] = {
 	"  seen INTEGER NOT NULL);",
 	/*
 	 * 6: the search index at a third of the cost a row (7.2 to 2.1-2.8
-	 * us at 300-600k rows): no positions (detail=none; store_fts.c
-	 * checks a phrase in the rows that hold its trigrams), no per-row
+	 * us at 300-600k rows): no positions (detail=none; search then
+	 * checked a phrase in the rows that hold its trigrams), no per-row
 	 * size table (columnsize=0: only bm25 reads it, and search orders
 	 * by id), segments merged 16 at a time, not 4 (half the merge
 	 * passes). Rebuilt when idle from fts_upto = 0.
 	 */
-	"DROP TABLE messages_fts;"
+	"DROP TABLE IF EXISTS messages_fts;"
 	"CREATE VIRTUAL TABLE messages_fts USING fts5(text,"
 	"  content='messages', content_rowid='id', tokenize='trigram',"
 	"  detail=none, columnsize=0);"
 	"INSERT INTO messages_fts(messages_fts, rank) VALUES ('automerge', 16);"
 	"INSERT OR REPLACE INTO meta VALUES ('fts_upto', 0);",
+	/*
+	 * 7: search by a Bloom filter a row (store_search.c), kept in blocks
+	 * of 256 ids: a fraction of a us a message where keeping FTS5's
+	 * index up cost 2-7. Built from every row at the next start.
+	 */
+	"DROP TRIGGER IF EXISTS messages_ad;"
+	"DROP TABLE IF EXISTS messages_fts;"
+	"DELETE FROM meta WHERE key = 'fts_upto';"
+	"CREATE TABLE IF NOT EXISTS search_blocks(first INTEGER PRIMARY KEY,"
+	"  last INTEGER NOT NULL, sigs BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION	(int)(sizeof migrations / sizeof migrations[0])
 
@@ -136,18 +146,17 @@ static const char *const statements[ST_COUNT] = {
 	    " WHERE peer = ? AND state = 2",
 	[ST_HISTORY] = "SELECT * FROM (SELECT " ROW_COLUMNS " FROM messages"
 	    " WHERE peer = ? AND id < ? ORDER BY id DESC LIMIT ?) ORDER BY id",
-	/* ?1: trigrams of the phrase (store_fts_query), ?3: the phrase.
-	 * In the index's order, newest first, a search stops at limit. */
-	[ST_SEARCH_FTS] = "SELECT * FROM (SELECT m.id, m.time, m.peer, m.nick,"
-	    " m.text, m.outgoing, m.state, m.msgid, (m.uid IS NOT NULL OR"
-	    " (m.outgoing AND m.state <> 3)) FROM messages_fts f"
-	    " JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?1"
-	    " AND uvqq_phrase(m.text, ?3) ORDER BY f.rowid DESC LIMIT ?2)"
+	/* Search (store_search.c): newest first. */
+	[ST_SEARCH_ROW] = "SELECT " ROW_COLUMNS " FROM messages WHERE id = ?",
+	[ST_SEARCH_ALL] = "SELECT " ROW_COLUMNS " FROM messages"
+	    " ORDER BY id DESC",
+	[ST_BLOCKS] = "SELECT first, sigs FROM search_blocks"
+	    " ORDER BY first DESC",
+	[ST_BLOCKS_UPTO] = "SELECT coalesce(max(last), 0) FROM search_blocks",
+	[ST_BLOCK_ROWS] = "SELECT id, text FROM messages WHERE id > ?"
 	    " ORDER BY id",
-	/* Trigrams need three characters; shorter words scan the table. */
-	[ST_SEARCH_SCAN] = "SELECT * FROM (SELECT " ROW_COLUMNS
-	    " FROM messages WHERE instr(text, ?) > 0 ORDER BY id DESC"
-	    " LIMIT ?) ORDER BY id",
+	[ST_BLOCK_ADD] = "INSERT OR REPLACE INTO search_blocks(first, last,"
+	    " sigs) VALUES (?, ?, ?)",
 	[ST_PEER_SAVE] = "INSERT INTO peers(addr, name, nick, kind, seen)"
 	    " VALUES (?, ?, ?, ?, ?) ON CONFLICT(addr) DO UPDATE SET"
 	    " name = excluded.name, nick = coalesce(excluded.nick, nick),"
@@ -158,9 +167,6 @@ static const char *const statements[ST_COUNT] = {
 	[ST_PEER_MOVE_TRUST] = "UPDATE OR REPLACE trust SET addr = ?2"
 	    " WHERE addr = ?1",
 	[ST_PEERS] = "SELECT addr, name, nick, kind FROM peers ORDER BY seen",
-	[ST_INDEX] = "INSERT INTO messages_fts(rowid, text)"
-	    " SELECT id, text FROM messages WHERE id > ? AND id <= ?",
-	[ST_INDEX_MARK] = "UPDATE meta SET value = ? WHERE key = 'fts_upto'",
 	[ST_QUEUED_FROM] = "INSERT OR REPLACE INTO meta VALUES"
 	    " ('queued_from', ?)",
 	[ST_DELIVERED] = "UPDATE messages SET state = 1"
@@ -229,12 +235,14 @@ store_commit(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = 0;
 		s->queued_from = INT64_MAX;
+		s->block_stale = 1;
 		return r;
 	}
 	s->in_tx = 0;
 	if (store_run(s, s->st[ST_COMMIT]) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->queued_from = INT64_MAX;	/* its mark is gone too */
+		s->block_stale = 1;	/* and so may be a block written */
 		return store_sql_error();
 	}
 	/*
@@ -268,6 +276,12 @@ store_checkpoint(struct store *s)
 		return store_sql_error();
 	s->wal_pages = s->wal_commits = 0;
 	return 0;
+}
+
+int
+store_log_pending(const struct store *s)
+{
+	return s->wal_pages > 0;
 }
 
 static int
@@ -322,18 +336,16 @@ load_marks(struct store *s)
 	sqlite3_stmt	*st;
 	int		 r = -1;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT CAST(value AS INTEGER)"
-	    " FROM meta WHERE key = 'fts_upto'), (SELECT coalesce(max(id), 0)"
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT coalesce(max(id), 0)"
 	    " FROM messages), (SELECT coalesce(CAST(value AS INTEGER), 0)"
 	    " FROM meta WHERE key = 'ids_from')", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		s->fts_upto = sqlite3_column_int64(st, 0);
-		s->last_row = sqlite3_column_int64(st, 1);
+		s->last_row = sqlite3_column_int64(st, 0);
 		/* A crash may have lost rows whose ids were already sent. */
 		s->next_id = s->last_row + 1;
-		if (s->next_id < sqlite3_column_int64(st, 2))
-			s->next_id = sqlite3_column_int64(st, 2);
+		if (s->next_id < sqlite3_column_int64(st, 1))
+			s->next_id = sqlite3_column_int64(st, 1);
 		s->ids_upto = s->next_id;
 		r = 0;
 	}
@@ -451,14 +463,14 @@ store_open(struct store **out, const char *dir, char **cause)
 			goto fail;
 		goto sqlfail;
 	}
-	if (load_marks(s) != 0 || store_fts_open(s) != 0)
+	if (load_marks(s) != 0 || store_search_open(s) != 0)
 		goto sqlfail;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statements[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
 			goto sqlfail;
 	}
-	if (store_reserve_ids(s) != 0)
+	if (store_reserve_ids(s) != 0 || store_search_load(s) != 0)
 		goto sqlfail;
 	*out = s;
 	return 0;
@@ -532,7 +544,7 @@ store_close(struct store *s)
 		free(s->batch[i].strings);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
-	store_fts_close(s);
+	store_search_close(s);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
 		close(s->lockfd);

@@ -70,16 +70,14 @@ const char	*store_path(const struct store *);
  * any a database could have given out by now. Call it before any message.
  */
 int		 store_set_user(struct store *, uint64_t uid, int new_user);
-/* Make up to max_rows more rows searchable (within the transaction). */
-int		 store_index_some(struct store *, int max_rows);
-/* Whether some rows are not searchable yet. */
-int		 store_unindexed(const struct store *);
 /* Whether writes wait for store_commit. */
 int		 store_in_tx(const struct store *);
 /* End the current transaction, if any. */
 int		 store_commit(struct store *);
 /* Copy the write-ahead log into the database: when quiet. */
 int		 store_checkpoint(struct store *);
+/* Whether the log holds pages not yet copied back. */
+int		 store_log_pending(const struct store *);
 /* The text of the last error, for messages. */
 const char	*store_error(const struct store *);
 

@@ -11,6 +11,8 @@
 
 #include <sqlite3.h>
 
+#include "src/store.h"
+
 enum {
 	ST_ADD_ROW,
 	ST_ROW_EXISTS,
@@ -18,16 +20,18 @@ enum {
 	ST_PARKED,
 	ST_COUNT_PARKED,
 	ST_HISTORY,
-	ST_SEARCH_FTS,
-	ST_SEARCH_SCAN,
+	ST_SEARCH_ROW,
+	ST_SEARCH_ALL,
+	ST_BLOCKS,
+	ST_BLOCKS_UPTO,
+	ST_BLOCK_ROWS,
+	ST_BLOCK_ADD,
 	ST_PEER_SAVE,
 	ST_PEER_FORGET,
 	ST_PEER_MOVE,		/* three statements: peers, messages, trust */
 	ST_PEER_MOVE_MESSAGES,
 	ST_PEER_MOVE_TRUST,
 	ST_PEERS,
-	ST_INDEX,
-	ST_INDEX_MARK,
 	ST_QUEUED_FROM,
 	ST_DELIVERED,
 	ST_RESERVE_IDS,
@@ -64,18 +68,27 @@ struct batch_row {
 	char		*strings;
 };
 
-/* Text as the search index's tokenizer folds it (store_fts.c). */
+/* Text folded for search (store_search.c). */
 struct store_fold {
 	char		*buf;
 	size_t		 len, size;
 	int		 failed;
 };
 
+#define SEARCH_BLOCK_IDS	256
+#define SEARCH_SIG_WORDS	4	/* a row's grams in 256 bits */
+
+/* The grams of the rows of ids first to first + used - 1. */
+struct search_block {
+	int64_t		 first;
+	int		 used;
+	uint64_t	 sig[SEARCH_BLOCK_IDS][SEARCH_SIG_WORDS];
+};
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[ST_COUNT];
 	int		 in_tx;
-	int64_t		 fts_upto;	/* rows up to this one are searchable */
 	int64_t		 last_row;	/* the newest row */
 	int64_t		 next_id;	/* ids are given out here, */
 	int64_t		 ids_upto;	/* up to this one, reserved on disk */
@@ -90,9 +103,13 @@ struct store {
 	int		 wal_commits;	/* commits in the log */
 	int		 lockfd;
 	char		*path;
-	fts5_tokenizer	 fts_tok;	/* the index's tokenizer (store_fts.c) */
+	fts5_tokenizer	 fts_tok;	/* FTS5's trigram tokenizer, to fold */
 	Fts5Tokenizer	*fts;
-	struct store_fold fts_fold;	/* a row's text folded, reused */
+	struct store_fold fold;		/* a row's text folded, reused */
+	struct store_fold want;		/* the phrase searched for, folded */
+	struct search_block block;	/* the open block */
+	uint64_t	 found_sigs[SEARCH_BLOCK_IDS][SEARCH_SIG_WORDS];
+	int		 block_stale;	/* rebuild it from the rows first */
 };
 
 /* store.c */
@@ -102,13 +119,17 @@ void	 store_bind_text(sqlite3_stmt *, int, const char *);
 int	 store_sql_error(void);
 int64_t	 store_now_ms(void);
 
-/* store_fts.c */
-int	 store_fts_open(struct store *);
-void	 store_fts_close(struct store *);
-char	*store_fts_query(const char *);
+/* store_search.c */
+int	 store_search_open(struct store *);
+int	 store_search_load(struct store *);
+void	 store_search_close(struct store *);
+/* A row for search, in the open transaction. */
+int	 store_search_add(struct store *, int64_t id, const char *text);
 
 /* store_msg.c */
 int	 store_settle(struct store *);
 int	 store_reserve_ids(struct store *);
+/* A row of ROW_COLUMNS at st's columns 0-8. */
+void	 store_row_read(sqlite3_stmt *, struct store_row *);
 
 #endif

@@ -110,6 +110,8 @@ batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
 
 	if (s->nbatch == STORE_BATCH && (r = batch_flush(s)) != 0)
 		return r;
+	if ((r = store_search_add(s, id, text)) != 0)
+		return r;
 	row = &s->batch[s->nbatch];
 	if ((row->strings = malloc(np + nn + nt)) == NULL)
 		return UV_ENOMEM;
@@ -178,42 +180,6 @@ store_settle(struct store *s)
 	}
 	s->ndelivered = 0;
 	return r;
-}
-
-/*
- * Make up to max_rows more rows searchable. Indexing trigrams is most of
- * the cost of storing a message, so it is not done as messages arrive but
- * in batches when uvqq is otherwise quiet, and before a search.
- */
-int
-store_index_some(struct store *s, int max_rows)
-{
-	sqlite3_stmt	*st = s->st[ST_INDEX];
-	int64_t		 upto;
-	int		 r;
-
-	if (s->fts_upto >= s->last_row)
-		return 0;
-	upto = s->last_row - s->fts_upto > max_rows ?
-	    s->fts_upto + max_rows : s->last_row;
-	if ((r = store_begin(s)) != 0 || (r = store_settle(s)) != 0)
-		return r;
-	sqlite3_bind_int64(st, 1, s->fts_upto);
-	sqlite3_bind_int64(st, 2, upto);
-	if ((r = store_run(s, st)) != 0)
-		return r;
-	st = s->st[ST_INDEX_MARK];
-	sqlite3_bind_int64(st, 1, upto);
-	if ((r = store_run(s, st)) != 0)
-		return r;
-	s->fts_upto = upto;
-	return 0;
-}
-
-int
-store_unindexed(const struct store *s)
-{
-	return s->fts_upto < s->last_row;
 }
 
 /*
@@ -315,6 +281,21 @@ store_park_queued(struct store *s)
 	return 0;
 }
 
+void
+store_row_read(sqlite3_stmt *st, struct store_row *row)
+{
+	row->rowid = sqlite3_column_int64(st, 0);
+	row->time = sqlite3_column_int64(st, 1);
+	row->peer = (const char *)sqlite3_column_text(st, 2);
+	row->nick = (const char *)sqlite3_column_text(st, 3);
+	row->text = (const char *)sqlite3_column_text(st, 4);
+	row->outgoing = sqlite3_column_int(st, 5);
+	row->state = sqlite3_column_int(st, 6);
+	row->msgid = row->outgoing ? (uint64_t)row->rowid :
+	    (uint64_t)sqlite3_column_int64(st, 7);
+	row->sealed = sqlite3_column_int(st, 8);
+}
+
 /* Run a query bound by the caller and hand each row to cb. */
 static int
 each_row(struct store *s, sqlite3_stmt *st, store_row_cb cb, void *arg)
@@ -327,16 +308,7 @@ each_row(struct store *s, sqlite3_stmt *st, store_row_cb cb, void *arg)
 		return r;
 	}
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		row.rowid = sqlite3_column_int64(st, 0);
-		row.time = sqlite3_column_int64(st, 1);
-		row.peer = (const char *)sqlite3_column_text(st, 2);
-		row.nick = (const char *)sqlite3_column_text(st, 3);
-		row.text = (const char *)sqlite3_column_text(st, 4);
-		row.outgoing = sqlite3_column_int(st, 5);
-		row.state = sqlite3_column_int(st, 6);
-		row.msgid = row.outgoing ? (uint64_t)row.rowid :
-		    (uint64_t)sqlite3_column_int64(st, 7);
-		row.sealed = sqlite3_column_int(st, 8);
+		store_row_read(st, &row);
 		if (row.peer == NULL || row.text == NULL)
 			continue;
 		cb(arg, &row);
@@ -381,43 +353,4 @@ store_history(struct store *s, const char *peer, int64_t before, int limit,
 	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
 	sqlite3_bind_int(st, 3, limit);
 	return each_row(s, st, cb, arg);
-}
-
-int
-store_search(struct store *s, const char *text, int limit, store_row_cb cb,
-    void *arg)
-{
-	sqlite3_stmt	*st;
-	const char	*p;
-	char		*phrase;
-	size_t		 chars = 0, n;
-	uint32_t	 cp;
-	int		 r;
-
-	for (p = text; *p != '\0'; p += n, chars++) {
-		if ((n = utf8_decode(p, strlen(p), &cp)) == 0)
-			return UV_EINVAL;
-	}
-	/* Everything stored so far is searched, however recent. */
-	while (store_unindexed(s)) {
-		if ((r = store_index_some(s, 10000)) != 0)
-			return r;
-	}
-	if ((r = store_commit(s)) != 0)
-		return r;
-	if (chars < 3) {
-		st = s->st[ST_SEARCH_SCAN];
-		store_bind_text(st, 1, text);
-		sqlite3_bind_int(st, 2, limit);
-		return each_row(s, st, cb, arg);
-	}
-	if ((phrase = store_fts_query(text)) == NULL)
-		return UV_ENOMEM;
-	st = s->st[ST_SEARCH_FTS];
-	sqlite3_bind_text(st, 1, phrase, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, limit);
-	store_bind_text(st, 3, text);
-	r = each_row(s, st, cb, arg);
-	free(phrase);
-	return r;
 }

@@ -291,9 +291,9 @@ test_old_world_readable_files_become_private(void **state)
 }
 
 /*
- * Schema 6 rebuilds the search index (cheaper to keep): what a schema 5
- * database held is found again, once each, and still without regard to
- * case; the new index keeps no per-row size table.
+ * Schema 7 drops FTS5's index for blocks of rows with Bloom filters:
+ * what a schema 6 database held is found again, once each, still without
+ * regard to case, and the old index is gone.
  */
 static void
 test_search_finds_old_rows_after_the_index_is_rebuilt(void **state)
@@ -311,17 +311,21 @@ test_search_finds_old_rows_after_the_index_is_rebuilt(void **state)
 		    "Hello 你好世界" : "other", MSG_QUEUED, &id), 0);
 	assert_int_equal(store_commit(s), 0);
 	store_close(s);
-	/* Back to schema 5: its index, holding every row. */
+	/* Back to schema 6: its index, holding every row. */
 	assert_true(asprintf(&path, "%s/uvqq.db", (char *)*state) > 0);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE messages_fts;"
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE search_blocks;"
 	    "CREATE VIRTUAL TABLE messages_fts USING fts5(text,"
-	    "  content='messages', content_rowid='id', tokenize='trigram');"
+	    "  content='messages', content_rowid='id', tokenize='trigram',"
+	    "  detail=none, columnsize=0);"
 	    "INSERT INTO messages_fts(rowid, text) SELECT id, text"
 	    "  FROM messages;"
-	    "UPDATE meta SET value = (SELECT max(id) FROM messages)"
-	    "  WHERE key = 'fts_upto';"
-	    "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
+	    "CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN"
+	    "  INSERT INTO messages_fts(messages_fts, rowid, text)"
+	    "  VALUES ('delete', old.id, old.text);"
+	    "END;"
+	    "INSERT INTO meta VALUES ('fts_upto', 20);"
+	    "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	s = open_store(*state);
@@ -332,8 +336,8 @@ test_search_finds_old_rows_after_the_index_is_rebuilt(void **state)
 	store_close(s);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM"
-	    " sqlite_master WHERE name = 'messages_fts_docsize'", -1, &st,
-	    NULL), SQLITE_OK);
+	    " sqlite_master WHERE name LIKE 'messages_fts%' OR"
+	    " name = 'messages_ad'", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 0);
 	sqlite3_finalize(st);
@@ -388,6 +392,115 @@ test_search_finds_phrases_not_scattered_trigrams(void **state)
 	store_close(s);
 }
 
+static int
+count_blocks(const char *dir)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		*path;
+	int		 n;
+
+	assert_true(asprintf(&path, "%s/uvqq.db", dir) > 0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM"
+	    " search_blocks", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return n;
+}
+
+static int64_t
+add_text(struct store *s, const char *fmt, int i)
+{
+	char	 text[64];
+	int64_t	 id;
+
+	snprintf(text, sizeof text, fmt, i);
+	assert_int_equal(store_add_out(s, PEER, "me", text, MSG_QUEUED, &id),
+	    0);
+	return id;
+}
+
+/*
+ * Rows go in blocks of at most 256, each block written when full; the
+ * open one is rebuilt at start from the rows past the last block, also
+ * after a crash. A search sees all of them, the newest `limit` in order.
+ */
+static void
+test_search_spans_blocks_and_survives_a_crash(void **state)
+{
+	const char	*dir = *state;
+	struct store	*s;
+	struct rows	 got = { .n = 0 };
+	int		 i, status;
+	pid_t		 pid;
+
+	if ((pid = fork()) == 0) {
+		s = open_store(dir);
+		for (i = 0; i < 1000; i++)
+			add_text(s, i % 100 == 7 ? "needle %d 在这里" :
+			    "hay %d", i);
+		if (store_commit(s) != 0)
+			_exit(1);
+		for (i = 1000; i < 1100; i++)	/* not committed: lost */
+			add_text(s, "needle %d 在这里", i);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	s = open_store(dir);
+	assert_true(count_blocks(dir) >= 3);
+	assert_int_equal(count_found(s, "NEEDLE", 64, NULL), 10);
+	assert_int_equal(count_found(s, "在这", 64, NULL), 10);
+	assert_int_equal(count_found(s, "在", 64, NULL), 10);
+	assert_int_equal(count_found(s, "needle 907 ", 64,
+	    "needle 907 在这里"), 1);
+	/* Written after the restart, into the block rebuilt then. */
+	add_text(s, "needle %d 在这里", 5000);
+	assert_int_equal(store_search(s, "needle", 3, collect, &got), 0);
+	assert_int_equal(got.n, 3);
+	assert_string_equal(got.text[0], "needle 807 在这里");
+	assert_string_equal(got.text[1], "needle 907 在这里");
+	assert_string_equal(got.text[2], "needle 5000 在这里");
+	assert_int_equal(count_found(s, "hay 99", 64, NULL), 11);
+	assert_int_equal(count_found(s, "hay 1000", 64, NULL), 0);
+	store_close(s);
+}
+
+/*
+ * Under three characters there is no trigram: two Chinese ones are found
+ * by their bigram, anything shorter by reading every row; case is folded
+ * there too.
+ */
+static void
+test_search_finds_short_words(void **state)
+{
+	static const char *const texts[] = {
+		"我们明天吃饭吧", "OK then", "Straße", "ok", "饭",
+	};
+	struct store	*s = open_store(*state);
+	int64_t		 id;
+	size_t		 i;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		assert_int_equal(store_add_out(s, PEER, "me", texts[i],
+		    MSG_QUEUED, &id), 0);
+	assert_int_equal(count_found(s, "吃饭", 64, "我们明天吃饭吧"), 1);
+	assert_int_equal(count_found(s, "饭", 64, NULL), 2);
+	assert_int_equal(count_found(s, "ok", 64, NULL), 2);
+	assert_int_equal(count_found(s, "N", 64, "OK then"), 1);
+	assert_int_equal(count_found(s, "STRASSE", 64, NULL), 0);
+	assert_int_equal(count_found(s, "STRAßE", 64, "Straße"), 1);
+	assert_int_equal(count_found(s, "饭吧", 64, "我们明天吃饭吧"), 1);
+	assert_int_equal(count_found(s, "吧饭", 64, NULL), 0);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -413,6 +526,12 @@ main(void)
 		    scratch_setup, scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_search_finds_phrases_not_scattered_trigrams, scratch_setup,
+		    scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_search_spans_blocks_and_survives_a_crash, scratch_setup,
+		    scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_search_finds_short_words, scratch_setup,
 		    scratch_teardown),
 	};
 
