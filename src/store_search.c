@@ -26,7 +26,6 @@
 #include "src/store_int.h"
 #include "src/utf8.h"
 
-#define SIG_BITS	(SEARCH_SIG_WORDS * 64)
 
 static int
 fold_reserve(struct store_fold *f, size_t n)
@@ -150,21 +149,16 @@ fold(struct store *s, struct store_fold *f, const char *text, size_t len)
 	return 0;
 }
 
-/* MurmurHash3's finalizer: the signature takes the low bits. */
-static uint64_t
-mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
+#define GRAM_K	0x9e3779b97f4a7c15ULL	/* 2^64 / the golden ratio */
 
-/* Two bits a gram: a row of 40 characters fills about a quarter. */
+_Static_assert(SEARCH_SIG_WORDS * 64 == 256, "sig_set takes 8-bit indexes");
+
+/* Two bits a gram, from the top of a multiplicative hash: a row of 40
+ * characters sets about a quarter of them. */
 static inline void
 sig_set(uint64_t *sig, uint64_t h)
 {
-	uint32_t	 a = h % SIG_BITS, b = (h >> 32) % SIG_BITS;
+	unsigned int	 a = (unsigned int)(h >> 56), b = (h >> 48) & 0xff;
 
 	sig[a / 64] |= (uint64_t)1 << (a % 64);
 	sig[b / 64] |= (uint64_t)1 << (b % 64);
@@ -179,23 +173,23 @@ static void
 sig_add(uint64_t *sig, const char *text, size_t len)
 {
 	const unsigned char	*t = (const unsigned char *)text;
-	uint32_t		 c[3] = { 0, 0, 0 };
-	size_t			 i = 0, n;
+	uint64_t		 c0 = 0, c1 = 0, c2;
+	size_t			 i = 0, end;
 	int			 chars = 0;
 
 	while (i < len) {
-		n = t[i] < 0xc0 ? 1 : t[i] < 0xe0 ? 2 : t[i] < 0xf0 ? 3 : 4;
-		if (n > len - i)
-			n = len - i;
-		c[0] = c[1];
-		c[1] = c[2];
-		for (c[2] = 0; n > 0; n--)
-			c[2] = c[2] << 8 | t[i++];
-		if (++chars >= 2 && c[1] > 0x7f && c[2] > 0x7f)
-			sig_set(sig, mix((uint64_t)c[1] << 32 | c[2]));
+		c2 = t[i++];
+		if (c2 >= 0xc0) {
+			end = i + 3 < len ? i + 3 : len;
+			while (i < end && (t[i] & 0xc0) == 0x80)
+				c2 = c2 << 8 | t[i++];
+		}
+		if (++chars >= 2 && c1 > 0x7f && c2 > 0x7f)
+			sig_set(sig, ((c1 + GRAM_K) * GRAM_K + c2) * GRAM_K);
 		if (chars >= 3)
-			sig_set(sig, mix(((uint64_t)c[0] << 32 | c[1]) *
-			    0x9e3779b97f4a7c15ULL ^ c[2]));
+			sig_set(sig, ((c0 * GRAM_K + c1) * GRAM_K + c2) * GRAM_K);
+		c0 = c1;
+		c1 = c2;
 	}
 }
 
