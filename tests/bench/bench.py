@@ -101,8 +101,8 @@ def cpu_seconds(pid):
 
 def cpu_settled(pids, still=0.3, limit=120.0):
     """CPU seconds of each of pids once none of them has used more than
-    1 ms in still seconds: what a message leaves for later (uvqq's search
-    index, built when idle, and its checkpoint) is part of its cost."""
+    1 ms in still seconds: what a message leaves for later (uvqq's
+    checkpoint of its log, done when quiet) is part of its cost."""
     deadline = time.monotonic() + limit
     last = [cpu_seconds(p) for p in pids]
     while True:
@@ -117,7 +117,7 @@ def cpu_settled(pids, still=0.3, limit=120.0):
 def cpu_when_counted(pid, out, quiet, every=0.01):
     """Wait until no line was counted on out for quiet seconds, sampling
     pid's CPU meanwhile: its CPU at the first sample that saw the last
-    line, before the work it leaves for later (uvqq indexes for search
+    line, before the work it leaves for later (uvqq checkpoints its log
     once nothing came for 100 ms)."""
     seen, at, since = -1, 0.0, time.monotonic()
     while True:
@@ -968,14 +968,14 @@ def table(r, sz):
     cp = round_ratio(ir["uvqq"], ir["seed"], "us_all")
     cf = round_ratio(ir["uvqq"], ir["floor"], "us_all")
     rows.append(("plain ingest, %s datagrams: receiver CPU per message "
-                 "shown, us (until idle: uvqq's search index included)"
+                 "shown, us (until idle: uvqq's search index and checkpoint included)"
                  % n_(sz["ingest"]),
                  "%.2f" % iu["us_all"], "%.2f" % isd["us_all"],
                  "%.2f" % ifl["us_all"],
                  "%.2fx peer, %.2fx floor" % (cp, cf),
                  "<= 0.5x peer, <= 1.5x floor (16)",
                  cp <= 0.5 and cf <= 1.5))
-    rows.append(("  of which while taking them (before the search index)",
+    rows.append(("  of which while taking them (before the checkpoint)",
                  "%.2f" % iu["us_per_msg"], "%.2f" % isd["us_per_msg"],
                  "%.2f" % ifl["us_per_msg"],
                  "%.2fx peer, %.2fx floor" % (
