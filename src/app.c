@@ -168,9 +168,11 @@ app_init(struct app *app, uv_loop_t *loop, const struct app_options *opts,
 		return r;
 	evq_on_drained(&app->evq, app_drained);
 	app->held_tail = &app->held;
-	if ((r = uv_timer_init(loop, &app->committer)) != 0)
+	if ((r = uv_timer_init(loop, &app->committer)) != 0 ||
+	    (r = uv_timer_init(loop, &app->checkpointer)) != 0)
 		return r;
 	app->committer.data = app;
+	app->checkpointer.data = app;
 	return uv_timer_init(loop, &app->linger);
 }
 
@@ -632,6 +634,16 @@ app_on_event(void *arg, struct event *ev)
 		app->ui->on_event(app->ui, ev);
 }
 
+static void
+app_checkpoint_cb(uv_timer_t *t)
+{
+	struct app	*app = t->data;
+
+	if (app->store != NULL && store_checkpoint(app->store) != 0)
+		app_error(app, "history: cannot checkpoint: %s",
+		    store_error(app->store));
+}
+
 /*
  * Send what the turn queued (messages travel while we write: their ids
  * are reserved on disk), commit, show what the commit made true, then
@@ -665,6 +677,9 @@ app_commit(struct app *app)
 	app->nheld = 0;
 	if (app->net != NULL)
 		net_confirm(app->net);
+	/* In the next turn: after the front end's output and the ACKs. */
+	if (app->store != NULL && store_checkpoint_due(app->store))
+		uv_timer_start(&app->checkpointer, app_checkpoint_cb, 0, 0);
 }
 
 static void
@@ -735,6 +750,7 @@ app_finish_cb(uv_timer_t *t)
 		uv_close((uv_handle_t *)&app->signals[i], NULL);
 	uv_close((uv_handle_t *)&app->linger, NULL);
 	uv_close((uv_handle_t *)&app->committer, NULL);
+	uv_close((uv_handle_t *)&app->checkpointer, NULL);
 	evq_close(&app->evq);
 	trust_free(app->trust);
 	app->trust = NULL;

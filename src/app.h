@@ -74,6 +74,7 @@ struct app {
 	uv_timer_t		 linger;	/* quit: wait, then finish */
 	uv_timer_t		 indexer;	/* search index, when quiet */
 	uv_timer_t		 committer;	/* the next group commit */
+	uv_timer_t		 checkpointer;	/* after the turn that needs it */
 	uint64_t		 last_commit;	/* ms */
 	struct event		*held;		/* for the front end, after the
 						   commit that makes them true */

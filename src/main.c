@@ -268,6 +268,7 @@ main(int argc, char **argv)
 		if (!app.finished) {
 			uv_close((uv_handle_t *)&app.linger, NULL);
 			uv_close((uv_handle_t *)&app.committer, NULL);
+			uv_close((uv_handle_t *)&app.checkpointer, NULL);
 			evq_close(&app.evq);
 		}
 	}

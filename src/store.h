@@ -80,6 +80,8 @@ int		 store_in_tx(const struct store *);
 int		 store_commit(struct store *);
 /* Copy the write-ahead log into the database: when quiet. */
 int		 store_checkpoint(struct store *);
+/* Whether a checkpoint would keep the log small: after the turn. */
+int		 store_checkpoint_due(const struct store *);
 /* The text of the last error, for messages. */
 const char	*store_error(const struct store *);
 
