@@ -677,8 +677,13 @@ app_commit(struct app *app)
 	app->nheld = 0;
 	if (app->net != NULL)
 		net_confirm(app->net);
-	/* In the next turn: after the front end's output and the ACKs. */
-	if (app->store != NULL && store_checkpoint_due(app->store))
+	/*
+	 * In the next turn, after the front end's output and the ACKs, and
+	 * not while a message of ours waits for its ACK: the commit that
+	 * marks it delivered comes back here.
+	 */
+	if (app->store != NULL && app->net != NULL &&
+	    net_outstanding(app->net) == 0 && store_checkpoint_due(app->store))
 		uv_timer_start(&app->checkpointer, app_checkpoint_cb, 0, 0);
 }
 
