@@ -665,6 +665,7 @@ app_commit(struct app *app)
 	app->nheld = 0;
 	if (app->net != NULL)
 		net_confirm(app->net);
+	history_plan_checkpoint(app);
 }
 
 static void

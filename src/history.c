@@ -70,26 +70,51 @@ history_open(struct app *app, char **cause)
 	return 0;
 }
 
-/*
- * A checkpoint copies the write-ahead log back into the database: a
- * pause of a few ms, so it waits until no message has been stored for a
- * moment (store_commit does it in a long flood, when the log is large).
- */
 static void
-checkpoint_cb(uv_timer_t *t)
+checkpoint_now_cb(uv_timer_t *t)
 {
 	struct app	*app = t->data;
-	uint64_t	 now = uv_now(app->loop);
+
+	if (app->store != NULL && store_checkpoint(app->store) != 0)
+		app_error(app, "history: cannot checkpoint: %s",
+		    store_error(app->store));
+}
+
+/* Any other log waits until no message has been stored for a moment. */
+static void
+checkpoint_quiet_cb(uv_timer_t *t)
+{
+	struct app	*app = t->data;
 
 	if (app->store == NULL)
 		return;
-	if (now - app->last_write < QUIET_MS) {
-		uv_timer_start(t, checkpoint_cb, QUIET_WAIT_MS, 0);
+	if (uv_now(app->loop) - app->last_write < QUIET_MS) {
+		uv_timer_start(t, checkpoint_quiet_cb, QUIET_WAIT_MS, 0);
 		return;
 	}
-	if (store_checkpoint(app->store) != 0)
-		app_error(app, "history: cannot checkpoint: %s",
-		    store_error(app->store));
+	checkpoint_now_cb(t);
+}
+
+/*
+ * A checkpoint copies the write-ahead log back into the database: two
+ * fdatasyncs, a pause of a few ms, never on a message's path. After a
+ * turn's commit, its output and its ACKs: a chat's log past 1 MiB
+ * (store_checkpoint_due) goes in the next turn, unless a message of ours
+ * waits for its ACK (the commit that marks it delivered comes back here);
+ * any other log when quiet (store_commit copies a flood's every 4 MiB).
+ */
+void
+history_plan_checkpoint(struct app *app)
+{
+	uv_timer_t	*t = &app->checkpointer;
+
+	if (app->store == NULL)
+		return;
+	if (app->net != NULL && net_outstanding(app->net) == 0 &&
+	    store_checkpoint_due(app->store))
+		uv_timer_start(t, checkpoint_now_cb, 0, 0);
+	else if (store_log_pending(app->store) && !uv_is_active((uv_handle_t *)t))
+		uv_timer_start(t, checkpoint_quiet_cb, QUIET_WAIT_MS, 0);
 }
 
 void
@@ -376,8 +401,4 @@ history_commit(struct app *app)
 	if (store_commit(app->store) != 0)
 		app_error(app, "history: cannot commit: %s",
 		    store_error(app->store));
-	if (store_log_pending(app->store) &&
-	    !uv_is_active((uv_handle_t *)&app->checkpointer))
-		uv_timer_start(&app->checkpointer, checkpoint_cb, QUIET_WAIT_MS,
-		    0);
 }

@@ -29,5 +29,7 @@ void	 history_on_event(struct app *, struct event *);
 void	 history_load_older(struct app *, const struct event *);
 /* The end of a loop turn: commit, so what was shown is stored. */
 void	 history_commit(struct app *);
+/* After the commit, the output and the ACKs: when to copy the log back. */
+void	 history_plan_checkpoint(struct app *);
 
 #endif

@@ -121,6 +121,7 @@ static const char *const migrations[] = {
 #define STORE_WAL_FLOOD_PAGES	1024	/* 4 MiB of log from large commits, */
 #define STORE_WAL_PAGES_MAX	8192	/* 32 MiB at most */
 #define STORE_WAL_SMALL_COMMIT	16	/* pages */
+#define STORE_WAL_CHAT_PAGES	256	/* a chat's log: reused past 1 MiB */
 
 /* Sealed: theirs with a sender's user id (a uvqq peer's), or ours not to
  * a plain peer (MSG_PLAIN). */
@@ -259,6 +260,20 @@ store_commit(struct store *s)
 	    s->wal_pages >= STORE_WAL_SMALL_COMMIT * s->wal_commits))
 		return store_checkpoint(s);
 	return 0;
+}
+
+/*
+ * A log of small commits (a chat) that grew past STORE_WAL_CHAT_PAGES: a
+ * checkpoint now, away from any message's path (store_checkpoint), makes
+ * the next commit write the log from its start, over pages the kernel
+ * holds. Past its end every commit pays the file's growth: a page cache
+ * page and a block for each of its pages, 10-15 us a commit.
+ */
+int
+store_checkpoint_due(const struct store *s)
+{
+	return !s->in_tx && s->wal_pages >= STORE_WAL_CHAT_PAGES &&
+	    s->wal_pages < STORE_WAL_SMALL_COMMIT * s->wal_commits;
 }
 
 /*

@@ -78,6 +78,8 @@ int		 store_commit(struct store *);
 int		 store_checkpoint(struct store *);
 /* Whether the log holds pages not yet copied back. */
 int		 store_log_pending(const struct store *);
+/* Whether a checkpoint would keep the log small: after the turn. */
+int		 store_checkpoint_due(const struct store *);
 /* The text of the last error, for messages. */
 const char	*store_error(const struct store *);
 
