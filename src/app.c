@@ -634,8 +634,8 @@ app_on_event(void *arg, struct event *ev)
 
 /*
  * Send what the turn queued (messages travel while we write: their ids
- * are reserved on disk), commit, show what the commit made true, then
- * acknowledge what it stored.
+ * are reserved on disk), make what it stored durable, acknowledge it,
+ * then show what that made true.
  */
 static void
 app_commit(struct app *app)
@@ -654,6 +654,9 @@ app_commit(struct app *app)
 	history_commit(app);
 	app->last_commit = uv_now(app->loop);
 	uv_timer_stop(&app->committer);
+	if (app->net != NULL)
+		net_confirm(app->net);
+	history_settle(app);
 	while ((ev = app->held) != NULL) {
 		app->held = ev->next;
 		/* A message stored before, now told again: shown once only. */
@@ -663,8 +666,6 @@ app_commit(struct app *app)
 	}
 	app->held_tail = &app->held;
 	app->nheld = 0;
-	if (app->net != NULL)
-		net_confirm(app->net);
 	history_plan_checkpoint(app);
 }
 

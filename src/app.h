@@ -73,6 +73,9 @@ struct app {
 	uv_signal_t		 signals[3];
 	uv_timer_t		 linger;	/* quit: wait, then finish */
 	uv_timer_t		 checkpointer;	/* the log copied back, when quiet */
+	uv_timer_t		 writer;	/* the SQLite commit, after the
+						   journal made a turn durable */
+	uint64_t		 write_since;	/* ms: the first turn it waits for */
 	uv_timer_t		 committer;	/* the next group commit */
 	uint64_t		 last_commit;	/* ms */
 	struct event		*held;		/* for the front end, after the

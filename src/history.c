@@ -23,6 +23,8 @@
 #define REPLAY_LINES	20
 #define QUIET_MS	100	/* no message stored for this long: quiet */
 #define QUIET_WAIT_MS	200
+#define WRITE_QUIET_MS	2	/* the SQLite commit after a journaled turn */
+#define WRITE_MAX_MS	20
 
 static char *
 default_data_dir(void)
@@ -67,6 +69,8 @@ history_open(struct app *app, char **cause)
 		app_error(app, "history: %s", store_error(app->store));
 	uv_timer_init(app->loop, &app->checkpointer);
 	app->checkpointer.data = app;
+	uv_timer_init(app->loop, &app->writer);
+	app->writer.data = app;
 	return 0;
 }
 
@@ -120,8 +124,10 @@ history_plan_checkpoint(struct app *app)
 void
 history_close(struct app *app)
 {
-	if (app->store != NULL)
+	if (app->store != NULL) {
 		uv_close((uv_handle_t *)&app->checkpointer, NULL);
+		uv_close((uv_handle_t *)&app->writer, NULL);
+	}
 	store_close(app->store);
 	app->store = NULL;
 	free(app->data_dir);
@@ -393,12 +399,62 @@ history_on_event(struct app *app, struct event *ev)
 		    store_error(app->store));
 }
 
+static void
+commit_now(struct app *app)
+{
+	uv_timer_stop(&app->writer);
+	if (store_commit(app->store) != 0)
+		app_error(app, "history: cannot commit: %s",
+		    store_error(app->store));
+}
+
+static void
+writer_cb(uv_timer_t *t)
+{
+	struct app	*app = t->data;
+
+	if (app->store == NULL)
+		return;
+	commit_now(app);
+	history_plan_checkpoint(app);
+}
+
+/*
+ * The end of a loop turn: what it stored must be durable before it is
+ * shown or acknowledged. The journal makes it so for a memcpy
+ * (store_journal); the SQLite commit then waits until nothing has come
+ * for WRITE_QUIET_MS, off every message's path, and at most WRITE_MAX_MS.
+ */
 void
 history_commit(struct app *app)
 {
+	uint64_t	 now;
+	int		 r;
+
 	if (app->store == NULL)
 		return;
-	if (store_commit(app->store) != 0)
-		app_error(app, "history: cannot commit: %s",
+	now = uv_now(app->loop);
+	if ((r = store_journal(app->store)) == 0) {
+		if (!store_in_tx(app->store))
+			return;
+		if (!uv_is_active((uv_handle_t *)&app->writer))
+			app->write_since = now;
+		if (now - app->write_since < WRITE_MAX_MS) {
+			uv_timer_start(&app->writer, writer_cb, WRITE_QUIET_MS,
+			    0);
+			return;
+		}
+	} else if (r < 0)
+		app_error(app, "history: cannot store: %s",
+		    store_error(app->store));
+	commit_now(app);
+}
+
+/* Before the turn's events are shown: which of theirs were seen before. */
+void
+history_settle(struct app *app)
+{
+	if (app->store != NULL && store_settle_theirs(app->store) != 0)
+		app_error(app, "history: cannot store: %s",
 		    store_error(app->store));
 }

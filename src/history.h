@@ -27,8 +27,11 @@ int	 history_add_out(struct app *, struct peer *, const char *text,
 void	 history_on_event(struct app *, struct event *);
 /* Answer an EV_LOAD_OLDER from a front end. */
 void	 history_load_older(struct app *, const struct event *);
-/* The end of a loop turn: commit, so what was shown is stored. */
+/* The end of a loop turn: what it stored is made durable (journal or
+ * commit) before anything is shown or acknowledged. */
 void	 history_commit(struct app *);
+/* Then, before it is shown: which messages of theirs came before. */
+void	 history_settle(struct app *);
 /* After the commit, the output and the ACKs: when to copy the log back. */
 void	 history_plan_checkpoint(struct app *);
 

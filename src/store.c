@@ -216,6 +216,7 @@ store_begin(struct store *s)
 	if (store_run(s, s->st[ST_BEGIN]) != 0)
 		return store_sql_error();
 	s->in_tx = 1;
+	store_journal_begin(s);
 	return 0;
 }
 
@@ -232,20 +233,18 @@ store_commit(struct store *s)
 
 	if (!s->in_tx)
 		return 0;
-	if ((r = store_settle(s)) != 0) {
+	if ((r = store_settle(s)) != 0 ||
+	    (r = store_run(s, s->st[ST_COMMIT])) != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = 0;
-		s->queued_from = INT64_MAX;
-		s->block_stale = 1;
+		s->queued_from = INT64_MAX;	/* its mark is gone too */
+		s->block_stale = 1;	/* and so may be a block written */
+		/* What the journal published was acknowledged: again. */
+		store_journal_reapply(s);
 		return r;
 	}
 	s->in_tx = 0;
-	if (store_run(s, s->st[ST_COMMIT]) != 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		s->queued_from = INT64_MAX;	/* its mark is gone too */
-		s->block_stale = 1;	/* and so may be a block written */
-		return store_sql_error();
-	}
+	store_journal_clear(s);
 	/*
 	 * Quiet times checkpoint (store_checkpoint); a long chat or flood,
 	 * here. A pause costs a few ms however small the log, and copying
@@ -377,7 +376,7 @@ static void
 make_private(const char *dir)
 {
 	static const char *const names[] = {
-		"uvqq.db", "uvqq.db-wal", "uvqq.db-shm",
+		"uvqq.db", "uvqq.db-wal", "uvqq.db-shm", "uvqq.journal",
 	};
 	struct stat	 st;
 	char		*path;
@@ -478,14 +477,22 @@ store_open(struct store **out, const char *dir, char **cause)
 			goto fail;
 		goto sqlfail;
 	}
-	if (load_marks(s) != 0 || store_search_open(s) != 0)
+	if (store_search_open(s) != 0)
 		goto sqlfail;
 	for (i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, statements[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
 			goto sqlfail;
 	}
-	if (store_reserve_ids(s) != 0 || store_search_load(s) != 0)
+	/* What the last run acknowledged but did not commit, first. */
+	if ((r = store_journal_open(s, dir)) != 0) {
+		if (asprintf(cause, "cannot use %s/uvqq.journal: %s", dir,
+		    r == UV_EIO ? sqlite3_errmsg(s->db) : uv_strerror(r)) < 0)
+			*cause = NULL;
+		goto fail;
+	}
+	if (load_marks(s) != 0 || store_reserve_ids(s) != 0 ||
+	    store_search_load(s) != 0)
 		goto sqlfail;
 	*out = s;
 	return 0;
@@ -559,6 +566,7 @@ store_close(struct store *s)
 		free(s->batch[i].strings);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	store_journal_close(s);
 	store_search_close(s);
 	sqlite3_close(s->db);
 	if (s->lockfd >= 0)
@@ -597,6 +605,7 @@ store_peer_save(struct store *s, const struct store_peer *p)
 
 	if ((r = store_begin(s)) != 0)
 		return r;
+	store_unjournaled(s);
 	store_bind_text(st, 1, p->addr);
 	store_bind_text(st, 2, p->name);
 	store_bind_text(st, 3, p->nick);
@@ -613,6 +622,7 @@ store_peer_forget(struct store *s, const char *addr)
 
 	if ((r = store_begin(s)) != 0)
 		return r;
+	store_unjournaled(s);
 	store_bind_text(st, 1, addr);
 	return store_run(s, st);
 }
@@ -628,6 +638,7 @@ store_peer_move(struct store *s, const char *from, const char *to)
 
 	if ((r = store_begin(s)) != 0)
 		return r;
+	store_unjournaled(s);
 	for (i = 0; i < sizeof which / sizeof which[0]; i++) {
 		st = s->st[which[i]];
 		store_bind_text(st, 1, from);

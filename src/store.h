@@ -72,6 +72,16 @@ const char	*store_path(const struct store *);
 int		 store_set_user(struct store *, uint64_t uid, int new_user);
 /* Whether writes wait for store_commit. */
 int		 store_in_tx(const struct store *);
+/*
+ * Make the open transaction durable without committing it: its rows and
+ * delivered marks are in the journal (store_journal.c) for a memcpy, and
+ * store_commit may come later. 1: it holds writes the journal does not
+ * take: commit it now.
+ */
+int		 store_journal(struct store *);
+/* Insert the rows waiting, if some are theirs: then each knows whether
+ * it was stored before (store_add_in's *duplicate). */
+int		 store_settle_theirs(struct store *);
 /* End the current transaction, if any. */
 int		 store_commit(struct store *);
 /* Copy the write-ahead log into the database: when quiet. */

@@ -110,6 +110,9 @@ struct store {
 	struct search_block block;	/* the open block */
 	uint64_t	 found_sigs[SEARCH_BLOCK_IDS][SEARCH_SIG_WORDS];
 	int		 block_stale;	/* rebuild it from the rows first */
+	uint8_t		*jmap;		/* the journal, mapped (store_journal.c) */
+	size_t		 jcursor;	/* where the next record goes */
+	int		 journal_ok;	/* the transaction is all in it */
 };
 
 /* store.c */
@@ -126,8 +129,20 @@ void	 store_search_close(struct store *);
 /* A row for search, in the open transaction. */
 int	 store_search_add(struct store *, int64_t id, const char *text);
 
+/* store_journal.c */
+int	 store_journal_open(struct store *, const char *dir);
+void	 store_journal_close(struct store *);
+void	 store_journal_begin(struct store *);
+void	 store_journal_row(struct store *, const struct batch_row *);
+void	 store_journal_delivered(struct store *, int64_t id);
+void	 store_journal_clear(struct store *);
+int	 store_journal_reapply(struct store *);
+/* A write the journal does not take: this transaction is committed. */
+#define store_unjournaled(s)	((s)->journal_ok = 0)
+
 /* store_msg.c */
 int	 store_settle(struct store *);
+int	 store_flush_rows(struct store *);
 int	 store_reserve_ids(struct store *);
 /* A row of ROW_COLUMNS at st's columns 0-8. */
 void	 store_row_read(sqlite3_stmt *, struct store_row *);

@@ -66,8 +66,8 @@ find_duplicates(struct store *s)
 }
 
 /* Insert the rows waiting in the batch: sixteen in one statement. */
-static int
-batch_flush(struct store *s)
+int
+store_flush_rows(struct store *s)
 {
 	sqlite3_stmt	*st;
 	int		 i, r = 0;
@@ -108,7 +108,7 @@ batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
 	size_t			 nn = nick != NULL ? strlen(nick) + 1 : 0;
 	int			 r;
 
-	if (s->nbatch == STORE_BATCH && (r = batch_flush(s)) != 0)
+	if (s->nbatch == STORE_BATCH && (r = store_flush_rows(s)) != 0)
 		return r;
 	if ((r = store_search_add(s, id, text)) != 0)
 		return r;
@@ -164,6 +164,18 @@ take_id(struct store *s, int64_t *id)
 	return 0;
 }
 
+int
+store_settle_theirs(struct store *s)
+{
+	int	 i;
+
+	for (i = 0; i < s->nbatch; i++) {
+		if (s->batch[i].duplicate != NULL)
+			return store_flush_rows(s);
+	}
+	return 0;
+}
+
 /* Write out the rows and deliveries held back. */
 int
 store_settle(struct store *s)
@@ -171,7 +183,7 @@ store_settle(struct store *s)
 	sqlite3_stmt	*st = s->st[ST_DELIVERED];
 	int		 i, r;
 
-	if ((r = batch_flush(s)) != 0)
+	if ((r = store_flush_rows(s)) != 0)
 		return r;
 	for (i = 0; i < s->ndelivered && r == 0; i++) {
 		sqlite3_bind_int64(st, 1, s->delivered[i].lo);
@@ -194,6 +206,7 @@ mark_queued(struct store *s, int64_t id)
 
 	if (id >= s->queued_from)
 		return 0;
+	store_unjournaled(s);
 	sqlite3_bind_int64(st, 1, id);
 	if (store_run(s, st) != 0)
 		return store_sql_error();
@@ -205,11 +218,13 @@ int
 store_add_out(struct store *s, const char *peer, const char *nick,
     const char *text, int state, int64_t *id)
 {
-	int	 r;
+	struct batch_row	*row;
+	int			 r;
 
 	if ((r = store_begin(s)) != 0 || (r = take_id(s, id)) != 0 ||
-	    (r = batch_add(s, *id, peer, nick, text, 1, state, NULL)) != 0)
+	    (r = batch_add(s, *id, peer, nick, text, 1, state, &row)) != 0)
 		return r;
+	store_journal_row(s, row);
 	return state == MSG_QUEUED ? mark_queued(s, *id) : 0;
 }
 
@@ -234,6 +249,7 @@ store_add_in(struct store *s, const char *peer, const char *nick,
 	row->duplicate = duplicate;
 	row->rowid = rowid;
 	*rowid = id;
+	store_journal_row(s, row);
 	return 0;
 }
 
@@ -248,6 +264,7 @@ store_set_state(struct store *s, int64_t id, int state)
 	/* Deliveries wait for the commit in runs of consecutive ids (a
 	 * burst is acknowledged in order): one UPDATE a run. */
 	if (state == MSG_DELIVERED) {
+		store_journal_delivered(s, id);
 		n = s->ndelivered;
 		if (n > 0 && id == s->delivered[n - 1].hi + 1) {
 			s->delivered[n - 1].hi = id;
@@ -261,6 +278,7 @@ store_set_state(struct store *s, int64_t id, int state)
 	}
 	if ((r = store_settle(s)) != 0)
 		return r;
+	store_unjournaled(s);
 	sqlite3_bind_int(st, 1, state);
 	sqlite3_bind_int64(st, 2, id);
 	if ((r = store_run(s, st)) != 0)

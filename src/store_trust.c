@@ -22,11 +22,15 @@ prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 	return 0;
 }
 
-/* Run a prepared write and finalize it. */
+/* Run a prepared write and finalize it. Not in the journal: the
+ * transaction that holds it is committed before it is acted on. */
 static int
 finish(struct store *s, sqlite3_stmt *st)
 {
-	int	 r = store_run(s, st);
+	int	 r;
+
+	store_unjournaled(s);
+	r = store_run(s, st);
 
 	sqlite3_finalize(st);
 	return r;

@@ -41,6 +41,8 @@ collect(void *arg, const struct store_row *row)
 	r->n++;
 }
 
+static int	 count_found(struct store *, const char *, int, const char *);
+
 static struct store *
 open_store(const char *dir)
 {
@@ -92,6 +94,73 @@ test_ids_of_lost_rows_are_not_used_again(void **state)
 	assert_int_equal(store_history(s, PEER, 0, 10, collect, &r), 0);
 	assert_int_equal(r.n, 1);	/* the lost rows are gone */
 	assert_string_equal(r.text[0], "after");
+	store_close(s);
+}
+
+/*
+ * What store_journal published is durable without a commit: a kill -9
+ * before the SQLite commit loses none of it (rows of ours and theirs, a
+ * delivered mark, a duplicate of theirs still one row), and the next
+ * start finds them, searchable. What was written after it was not
+ * published, and is gone.
+ */
+static void
+test_the_journal_keeps_what_it_published(void **state)
+{
+	const char	*dir = *state;
+	struct store	*s;
+	struct rows	 r = { .n = 0 };
+	int64_t		 ids[4] = { 0 }, rowid;
+	int		 fds[2], dup, status;
+	pid_t		 pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		s = open_store(dir);
+		if (store_add_out(s, PEER, "me", "ours 你好", MSG_QUEUED,
+		    &ids[0]) != 0 || store_add_in(s, PEER, "bob",
+		    "theirs 世界", 7, 42, &dup, &ids[1]) != 0 ||
+		    store_commit(s) != 0)
+			_exit(1);
+		/* In the journal only: */
+		if (store_add_out(s, PEER, "me", "second", MSG_QUEUED,
+		    &ids[2]) != 0 || store_set_state(s, ids[0],
+		    MSG_DELIVERED) != 0 || store_add_in(s, PEER, "bob",
+		    "theirs 世界", 7, 42, &dup, &rowid) != 0 ||
+		    store_journal(s) != 0 || !store_in_tx(s))
+			_exit(2);
+		/* Not published: */
+		if (store_add_out(s, PEER, "me", "unpublished", MSG_QUEUED,
+		    &ids[3]) != 0)
+			_exit(3);
+		if (write(fds[1], ids, sizeof ids) != sizeof ids)
+			_exit(4);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(read(fds[0], ids, sizeof ids), sizeof ids);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fds[0]);
+	close(fds[1]);
+
+	s = open_store(dir);
+	assert_int_equal(store_history(s, PEER, 0, 10, collect, &r), 0);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.text[0], "ours 你好");
+	assert_int_equal(r.state[0], MSG_DELIVERED);
+	assert_string_equal(r.text[1], "theirs 世界");
+	assert_string_equal(r.text[2], "second");
+	assert_int_equal(r.id[2], ids[2]);
+	assert_int_equal(r.state[2], MSG_QUEUED);
+	assert_int_equal(count_found(s, "SECOND", 64, "second"), 1);
+	assert_int_equal(count_found(s, "unpublished", 64, NULL), 0);
+	store_close(s);
+	/* Applied once, and the journal emptied: a second start adds none. */
+	s = open_store(dir);
+	r.n = 0;
+	assert_int_equal(store_history(s, PEER, 0, 10, collect, &r), 0);
+	assert_int_equal(r.n, 3);
 	store_close(s);
 }
 
@@ -507,6 +576,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_ids_of_lost_rows_are_not_used_again, scratch_setup, scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_the_journal_keeps_what_it_published, scratch_setup,
+		    scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_batched_rows_are_read_in_order_before_the_commit,
 		    scratch_setup, scratch_teardown),
