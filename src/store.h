@@ -100,8 +100,9 @@ int		 store_add_out(struct store *, const char *peer,
 /*
  * Their message, in *rowid's row. It waits in a batch: *duplicate (and
  * *rowid, to 0) is set when (uid, msgid) was stored before, at the latest
- * by the end of the transaction or the next read, so both must live
- * until then (the core keeps them in the event it holds till the commit).
+ * by store_settle_theirs, the commit or the next read, so both must live
+ * until then, and so must peer, nick and text, which are not copied (the
+ * core keeps them in the event it holds till then).
  */
 int		 store_add_in(struct store *, const char *peer,
 		     const char *nick, const char *text, uint64_t uid,

@@ -53,7 +53,8 @@ enum {
 
 #define ADD_PARAMS		9	/* columns of ST_ADD_ROW, a row */
 
-/* A row waiting in the batch: the strings follow in one allocation. */
+/* A row waiting in the batch: its strings borrowed, or copied to one
+ * allocation (strings). */
 struct batch_row {
 	int64_t		 id;
 	int64_t		 time;
@@ -62,6 +63,7 @@ struct batch_row {
 	const char	*peer;
 	const char	*nick;		/* may be NULL */
 	const char	*text;
+	size_t		 npeer, nnick, ntext;	/* lengths */
 	uint64_t	 uid, msgid;	/* theirs, from a uvqq peer; else 0 */
 	int		*duplicate;	/* set if (uid, msgid) was stored */
 	int64_t		*rowid;		/* set to 0 then */
@@ -127,7 +129,8 @@ int	 store_search_open(struct store *);
 int	 store_search_load(struct store *);
 void	 store_search_close(struct store *);
 /* A row for search, in the open transaction. */
-int	 store_search_add(struct store *, int64_t id, const char *text);
+int	 store_search_add(struct store *, int64_t id, const char *text,
+	     size_t len);
 
 /* store_journal.c */
 int	 store_journal_open(struct store *, const char *dir);

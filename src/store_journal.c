@@ -111,8 +111,7 @@ void
 store_journal_row(struct store *s, const struct batch_row *row)
 {
 	struct rec_row	 r;
-	size_t		 np = strlen(row->peer), nt = strlen(row->text);
-	size_t		 nn = row->nick != NULL ? strlen(row->nick) : 0;
+	size_t		 np = row->npeer, nt = row->ntext, nn = row->nnick;
 	size_t		 len = sizeof(struct rec_head) + sizeof r + np + nn + nt;
 	uint8_t		*p;
 

@@ -98,27 +98,41 @@ store_flush_rows(struct store *s)
  * Rows wait in a batch of sixteen, inserted with one statement (a third
  * of the cost of one each), and are in the table before anything reads
  * or changes it and at the commit. Their ids are given out at once.
+ * Borrowed strings are the caller's until the rows are inserted (theirs:
+ * before the turn's events are shown, store_settle_theirs); others are
+ * copied.
  */
 static int
 batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
-    const char *text, int outgoing, int state, struct batch_row **added)
+    const char *text, int outgoing, int state, int borrow,
+    struct batch_row **added)
 {
 	struct batch_row	*row;
-	size_t			 np = strlen(peer) + 1, nt = strlen(text) + 1;
-	size_t			 nn = nick != NULL ? strlen(nick) + 1 : 0;
+	size_t			 np = strlen(peer), nt = strlen(text);
+	size_t			 nn = nick != NULL ? strlen(nick) : 0;
 	int			 r;
 
 	if (s->nbatch == STORE_BATCH && (r = store_flush_rows(s)) != 0)
 		return r;
-	if ((r = store_search_add(s, id, text)) != 0)
+	if ((r = store_search_add(s, id, text, nt)) != 0)
 		return r;
 	row = &s->batch[s->nbatch];
-	if ((row->strings = malloc(np + nn + nt)) == NULL)
-		return UV_ENOMEM;
-	row->peer = memcpy(row->strings, peer, np);
-	row->text = memcpy(row->strings + np, text, nt);
-	row->nick = nick != NULL ? memcpy(row->strings + np + nt, nick, nn) :
-	    NULL;
+	row->strings = NULL;
+	if (borrow) {
+		row->peer = peer;
+		row->text = text;
+		row->nick = nick;
+	} else {
+		if ((row->strings = malloc(np + nn + nt + 3)) == NULL)
+			return UV_ENOMEM;
+		row->peer = memcpy(row->strings, peer, np + 1);
+		row->text = memcpy(row->strings + np + 1, text, nt + 1);
+		row->nick = nick != NULL ? memcpy(row->strings + np + nt + 2,
+		    nick, nn + 1) : NULL;
+	}
+	row->npeer = np;
+	row->ntext = nt;
+	row->nnick = nn;
 	row->id = id;
 	row->time = store_now_ms();
 	row->outgoing = outgoing;
@@ -222,7 +236,7 @@ store_add_out(struct store *s, const char *peer, const char *nick,
 	int			 r;
 
 	if ((r = store_begin(s)) != 0 || (r = take_id(s, id)) != 0 ||
-	    (r = batch_add(s, *id, peer, nick, text, 1, state, &row)) != 0)
+	    (r = batch_add(s, *id, peer, nick, text, 1, state, 0, &row)) != 0)
 		return r;
 	store_journal_row(s, row);
 	return state == MSG_QUEUED ? mark_queued(s, *id) : 0;
@@ -240,7 +254,7 @@ store_add_in(struct store *s, const char *peer, const char *nick,
 	*duplicate = 0;
 	*rowid = 0;
 	if ((r = store_begin(s)) != 0 || (r = take_id(s, &id)) != 0 ||
-	    (r = batch_add(s, id, peer, nick, text, 0, MSG_RECEIVED,
+	    (r = batch_add(s, id, peer, nick, text, 0, MSG_RECEIVED, 1,
 	    &row)) != 0)
 		return r;
 	/* Whether it is new is known when the batch goes in. */

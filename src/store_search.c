@@ -280,13 +280,13 @@ block_reload(struct store *s)
 }
 
 int
-store_search_add(struct store *s, int64_t id, const char *text)
+store_search_add(struct store *s, int64_t id, const char *text, size_t len)
 {
 	int	 r;
 
 	if (s->block_stale && (r = block_reload(s)) != 0)
 		return r;
-	return block_add(s, id, text, strlen(text));
+	return block_add(s, id, text, len);
 }
 
 int

@@ -170,17 +170,17 @@ test_batched_rows_are_read_in_order_before_the_commit(void **state)
 {
 	struct store	*s = open_store(*state);
 	struct rows	 r = { .n = 0 };
-	char		 text[32];
+	char		 text[32], theirs[40][32];	/* theirs: not copied */
 	int64_t		 id;
-	int		 i, dup;
+	int		 i, dup[40];
 
 	for (i = 0; i < 40; i++) {
-		snprintf(text, sizeof text, "line %d", i);
+		snprintf(theirs[i], sizeof theirs[i], "line %d", i);
 		if (i % 3 == 0)
-			assert_int_equal(store_add_in(s, PEER, NULL, text, 0, 0,
-			    &dup, &id), 0);
+			assert_int_equal(store_add_in(s, PEER, NULL, theirs[i],
+			    0, 0, &dup[i], &id), 0);
 		else
-			assert_int_equal(store_add_out(s, PEER, "me", text,
+			assert_int_equal(store_add_out(s, PEER, "me", theirs[i],
 			    MSG_QUEUED, &id), 0);
 	}
 	assert_true(store_in_tx(s));
