@@ -19,7 +19,9 @@ enum {
 	ST_SET_STATE,
 	ST_PARKED,
 	ST_COUNT_PARKED,
-	ST_HISTORY,
+	ST_HISTORY_RANGE,
+	ST_BLOCKS_PEERS,
+	ST_BLOCKS_MOVE,
 	ST_SEARCH_ROW,
 	ST_SEARCH_ALL,
 	ST_BLOCKS,
@@ -80,11 +82,17 @@ struct store_fold {
 #define SEARCH_BLOCK_IDS	256
 #define SEARCH_SIG_WORDS	4	/* a row's grams in 256 bits */
 
-/* The grams of the rows of ids first to first + used - 1. */
+#define SEARCH_BLOCK_PEERS	8	/* more: the block is anyone's */
+
+/* The rows of ids first to first + used - 1: each one's grams, and the
+ * peers they are with. */
 struct search_block {
 	int64_t		 first;
 	int		 used;
 	uint64_t	 sig[SEARCH_BLOCK_IDS][SEARCH_SIG_WORDS];
+	char		*peers[SEARCH_BLOCK_PEERS];
+	int		 npeers;
+	int		 anyone;	/* more peers than it lists */
 };
 
 struct store {
@@ -129,8 +137,10 @@ int	 store_search_open(struct store *);
 int	 store_search_load(struct store *);
 void	 store_search_close(struct store *);
 /* A row for search, in the open transaction. */
-int	 store_search_add(struct store *, int64_t id, const char *text,
-	     size_t len);
+int	 store_search_add(struct store *, int64_t id, const char *peer,
+	     const char *text, size_t len);
+/* A peer's rows are at a new address: the blocks say so too. */
+int	 store_search_move(struct store *, const char *from, const char *to);
 
 /* store_journal.c */
 int	 store_journal_open(struct store *, const char *dir);

@@ -114,7 +114,7 @@ batch_add(struct store *s, int64_t id, const char *peer, const char *nick,
 
 	if (s->nbatch == STORE_BATCH && (r = store_flush_rows(s)) != 0)
 		return r;
-	if ((r = store_search_add(s, id, text, nt)) != 0)
+	if ((r = store_search_add(s, id, peer, text, nt)) != 0)
 		return r;
 	row = &s->batch[s->nbatch];
 	row->strings = NULL;
@@ -373,16 +373,4 @@ store_count_parked(struct store *s, const char *peer)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return n;
-}
-
-int
-store_history(struct store *s, const char *peer, int64_t before, int limit,
-    store_row_cb cb, void *arg)
-{
-	sqlite3_stmt	*st = s->st[ST_HISTORY];
-
-	store_bind_text(st, 1, peer);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int(st, 3, limit);
-	return each_row(s, st, cb, arg);
 }

@@ -206,28 +206,79 @@ sig_holds(const uint64_t *sig, const uint64_t *want)
 	return 1;
 }
 
+static void
+block_clear(struct search_block *b, size_t rows)
+{
+	int	 i;
+
+	memset(b->sig, 0, rows * sizeof b->sig[0]);
+	for (i = 0; i < b->npeers; i++)
+		free(b->peers[i]);
+	b->npeers = b->anyone = b->used = 0;
+}
+
+/* The block's peers as stored: \nA\nB\n, or NULL for anyone's. */
+static char *
+block_peers(const struct search_block *b)
+{
+	size_t	 len = 2, at = 1;
+	char	*p;
+	int	 i;
+
+	for (i = 0; i < b->npeers; i++)
+		len += strlen(b->peers[i]) + 1;
+	if (b->anyone || (p = malloc(len)) == NULL)
+		return NULL;
+	p[0] = '\n';
+	for (i = 0; i < b->npeers; i++) {
+		memcpy(p + at, b->peers[i], strlen(b->peers[i]));
+		at += strlen(b->peers[i]);
+		p[at++] = '\n';
+	}
+	p[at] = '\0';
+	return p;
+}
+
 /* The open block to search_blocks, in the open transaction. */
 static int
 block_write(struct store *s)
 {
 	sqlite3_stmt	*st = s->st[ST_BLOCK_ADD];
+	char		*peers;
 	int		 r;
 
 	if (s->block.used == 0)
 		return 0;
+	if ((peers = block_peers(&s->block)) == NULL && !s->block.anyone)
+		return UV_ENOMEM;
 	sqlite3_bind_int64(st, 1, s->block.first);
 	sqlite3_bind_int64(st, 2, s->block.first + s->block.used - 1);
 	sqlite3_bind_blob(st, 3, s->block.sig, s->block.used *
 	    (int)sizeof s->block.sig[0], SQLITE_STATIC);
-	if ((r = store_run(s, st)) != 0)
+	store_bind_text(st, 4, peers);
+	r = store_run(s, st);
+	free(peers);
+	if (r != 0)
 		return r;
-	memset(s->block.sig, 0, (size_t)s->block.used * sizeof s->block.sig[0]);
-	s->block.used = 0;
+	block_clear(&s->block, (size_t)s->block.used);
 	return 0;
 }
 
 static int
-block_add(struct store *s, int64_t id, const char *text, size_t len)
+block_has_peer(const struct search_block *b, const char *peer)
+{
+	int	 i;
+
+	for (i = 0; i < b->npeers; i++) {
+		if (strcmp(b->peers[i], peer) == 0)
+			return 1;
+	}
+	return b->anyone;
+}
+
+static int
+block_add(struct store *s, int64_t id, const char *peer, const char *text,
+    size_t len)
 {
 	struct search_block	*b = &s->block;
 	int			 r;
@@ -237,6 +288,14 @@ block_add(struct store *s, int64_t id, const char *text, size_t len)
 		return r;
 	if (b->used == 0)
 		b->first = id;
+	if (!block_has_peer(b, peer)) {
+		if (b->npeers == SEARCH_BLOCK_PEERS)
+			b->anyone = 1;
+		else if ((b->peers[b->npeers] = strdup(peer)) != NULL)
+			b->npeers++;
+		else
+			return UV_ENOMEM;
+	}
 	if ((r = fold(s, &s->fold, text, len)) != 0)
 		return r;
 	sig_add(b->sig[id - b->first], s->fold.buf, s->fold.len);
@@ -254,8 +313,7 @@ block_reload(struct store *s)
 	int64_t		 upto = 0;
 	int		 r;
 
-	memset(s->block.sig, 0, sizeof s->block.sig);
-	s->block.used = 0;
+	block_clear(&s->block, SEARCH_BLOCK_IDS);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		upto = sqlite3_column_int64(st, 0);
 	if ((r = sqlite3_reset(st)) != SQLITE_OK)
@@ -265,7 +323,10 @@ block_reload(struct store *s)
 	st = s->st[ST_BLOCK_ROWS];
 	sqlite3_bind_int64(st, 1, upto);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_text(st, 2) == NULL)
+			continue;
 		if ((r = block_add(s, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 2),
 		    (const char *)sqlite3_column_text(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1))) != 0) {
 			sqlite3_reset(st);
@@ -280,13 +341,34 @@ block_reload(struct store *s)
 }
 
 int
-store_search_add(struct store *s, int64_t id, const char *text, size_t len)
+store_search_add(struct store *s, int64_t id, const char *peer,
+    const char *text, size_t len)
 {
 	int	 r;
 
 	if (s->block_stale && (r = block_reload(s)) != 0)
 		return r;
-	return block_add(s, id, text, len);
+	return block_add(s, id, peer, text, len);
+}
+
+int
+store_search_move(struct store *s, const char *from, const char *to)
+{
+	sqlite3_stmt	*st = s->st[ST_BLOCKS_MOVE];
+	char		*p;
+	int		 i;
+
+	for (i = 0; i < s->block.npeers; i++) {
+		if (strcmp(s->block.peers[i], from) != 0)
+			continue;
+		if ((p = strdup(to)) == NULL)
+			return UV_ENOMEM;
+		free(s->block.peers[i]);
+		s->block.peers[i] = p;
+	}
+	store_bind_text(st, 1, from);
+	store_bind_text(st, 2, to);
+	return store_run(s, st);
 }
 
 int
@@ -331,6 +413,7 @@ store_search_close(struct store *s)
 	if (s->fts != NULL)
 		s->fts_tok.xDelete(s->fts);
 	s->fts = NULL;
+	block_clear(&s->block, 0);
 	free(s->fold.buf);
 	free(s->want.buf);
 	memset(&s->fold, 0, sizeof s->fold);
@@ -458,6 +541,21 @@ search_all(struct search *q)
 	return step_result(r);
 }
 
+/* Hand the rows found (newest first) to cb oldest first, if r is 0. */
+static int
+found_emit(struct search *q, int r, store_row_cb cb, void *arg)
+{
+	int	 i;
+
+	for (i = q->nfound - 1; i >= 0; i--) {
+		if (r == 0)
+			cb(arg, &q->found[i].row);
+		free(q->found[i].strings);
+	}
+	free(q->found);
+	return r;
+}
+
 int
 store_search(struct store *s, const char *text, int limit, store_row_cb cb,
     void *arg)
@@ -486,12 +584,96 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 	for (i = 0; i < SEARCH_SIG_WORDS && q.want[i] == 0; i++)
 		;
 	r = i < SEARCH_SIG_WORDS ? search_blocks(&q) : search_all(&q);
-	/* Found newest first; shown oldest first. */
-	for (i = q.nfound - 1; i >= 0; i--) {
-		if (r == 0)
-			cb(arg, &q.found[i].row);
-		free(q.found[i].strings);
+	return found_emit(&q, r, cb, arg);
+}
+
+/* Whether peers (\nA\nB\n as stored; NULL: anyone) lists peer. */
+static int
+listed(const char *peers, const char *peer)
+{
+	size_t		 n = strlen(peer);
+	const char	*p;
+
+	if (peers == NULL)
+		return 1;
+	for (p = peers; (p = strstr(p, peer)) != NULL; p++) {
+		if (p > peers && p[-1] == '\n' && p[n] == '\n')
+			return 1;
 	}
-	free(q.found);
-	return r;
+	return 0;
+}
+
+/* peer's rows with ids first to last, newest first. */
+static int
+history_range(struct search *q, const char *peer, int64_t first,
+    int64_t last)
+{
+	sqlite3_stmt		*st = q->s->st[ST_HISTORY_RANGE];
+	struct store_row	 row;
+	int			 r = 0;
+
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	store_bind_text(st, 3, peer);
+	while (q->nfound < q->limit && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		store_row_read(st, &row);
+		if (row.peer != NULL && row.text != NULL &&
+		    (r = keep_row(q, &row)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return step_result(r);
+}
+
+/*
+ * A peer's history, through the blocks that list it (there is no index
+ * on the peer: it cost a third of storing a message): the open block,
+ * then the written ones, newest first, each read by id.
+ */
+int
+store_history(struct store *s, const char *peer, int64_t before, int limit,
+    store_row_cb cb, void *arg)
+{
+	struct search	 q;
+	sqlite3_stmt	*st = s->st[ST_BLOCKS_PEERS];
+	int64_t		 last;
+	int		 r = 0;
+
+	if (limit <= 0)
+		return 0;
+	if ((r = store_settle(s)) != 0)
+		return r;
+	if (s->block_stale && (r = block_reload(s)) != 0)
+		return r;
+	if (before <= 0)
+		before = INT64_MAX;
+	memset(&q, 0, sizeof q);
+	q.s = s;
+	q.limit = limit;
+	if ((q.found = calloc((size_t)limit, sizeof *q.found)) == NULL)
+		return UV_ENOMEM;
+	if (s->block.used > 0 && s->block.first < before &&
+	    block_has_peer(&s->block, peer)) {
+		last = s->block.first + s->block.used - 1;
+		r = history_range(&q, peer, s->block.first,
+		    last < before ? last : before - 1);
+	}
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, before);
+		while (q.nfound < limit &&
+		    (r = sqlite3_step(st)) == SQLITE_ROW) {
+			if (!listed((const char *)sqlite3_column_text(st, 2),
+			    peer))
+				continue;
+			last = sqlite3_column_int64(st, 1);
+			if ((r = history_range(&q, peer,
+			    sqlite3_column_int64(st, 0),
+			    last < before ? last : before - 1)) != 0)
+				break;
+		}
+		sqlite3_reset(st);
+		r = step_result(r);
+	}
+	return found_emit(&q, r, cb, arg);
 }

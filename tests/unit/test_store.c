@@ -542,6 +542,69 @@ test_search_spans_blocks_and_survives_a_crash(void **state)
 }
 
 /*
+ * A peer's history goes through the blocks' lists of peers (no index on
+ * the peer): across blocks, with the open one, in a block of more peers
+ * than it lists, before a given row, and after the peer moved.
+ */
+static void
+test_history_spans_blocks_of_many_peers(void **state)
+{
+	char		 peer[32];
+	struct store	*s = open_store(*state);
+	struct rows	 r = { .n = 0 };
+	int64_t		 id, rare = 0;
+	int		 i;
+
+	for (i = 0; i < 700; i++) {
+		/* Twelve peers in the third block: more than it lists. */
+		snprintf(peer, sizeof peer, "10.0.0.%d:1", i >= 512 &&
+		    i < 560 ? i % 12 : i % 2);
+		assert_int_equal(store_add_out(s, peer, "me", "x", MSG_QUEUED,
+		    &id), 0);
+		if (i == 3)
+			assert_int_equal(store_add_out(s, "10.0.0.99:1", "me",
+			    "rare", MSG_QUEUED, &rare), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_history(s, "10.0.0.99:1", 0, 10, collect, &r),
+	    0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.id[0], rare);
+	r.n = 0;
+	assert_int_equal(store_history(s, "10.0.0.7:1", 0, 10, collect, &r), 0);
+	assert_int_equal(r.n, 4);	/* 523, 535, 547, 559 */
+	r.n = 0;
+	assert_int_equal(store_history(s, "10.0.0.1:1", 0, 64, collect, &r), 0);
+	assert_int_equal(r.n, 64);
+	for (i = 1; i < r.n; i++)
+		assert_true(r.id[i] > r.id[i - 1]);
+	id = r.id[0];
+	r.n = 0;
+	assert_int_equal(store_history(s, "10.0.0.1:1", id, 60, collect, &r),
+	    0);
+	assert_int_equal(r.n, 60);
+	assert_true(r.id[59] < id);
+	for (i = 1; i < r.n; i++)
+		assert_true(r.id[i] > r.id[i - 1]);
+	store_close(s);
+
+	/* Blocks rebuilt at start keep their peers; a move renames them. */
+	s = open_store(*state);
+	assert_int_equal(store_peer_move(s, "10.0.0.99:1", "10.0.0.98:1"), 0);
+	assert_int_equal(store_commit(s), 0);
+	r.n = 0;
+	assert_int_equal(store_history(s, "10.0.0.98:1", 0, 10, collect, &r),
+	    0);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.text[0], "rare");
+	r.n = 0;
+	assert_int_equal(store_history(s, "10.0.0.99:1", 0, 10, collect, &r),
+	    0);
+	assert_int_equal(r.n, 0);
+	store_close(s);
+}
+
+/*
  * Under three characters there is no trigram: two Chinese ones are found
  * by their bigram, anything shorter by reading every row; case is folded
  * there too.
@@ -604,6 +667,9 @@ main(void)
 		    scratch_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_search_finds_short_words, scratch_setup,
+		    scratch_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_spans_blocks_of_many_peers, scratch_setup,
 		    scratch_teardown),
 	};
 
