@@ -51,12 +51,27 @@ jbuf_append(struct jbuf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
-/* Written straight into the buffer: this runs for every line of text. */
+/* Bytes JSON strings cannot hold as they are; NUL ends the string. */
+static const unsigned char	 json_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+/*
+ * Written straight into the buffer: this runs for every line of text, so
+ * runs of plain bytes are found by table and copied whole.
+ */
 void
 json_quote(struct jbuf *b, const char *s)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	size_t			 len = strlen(s);
+	const char		*run;
 	unsigned char		 c;
 	char			*o;
 
@@ -65,11 +80,13 @@ json_quote(struct jbuf *b, const char *s)
 		return;
 	o = b->data + b->len;
 	*o++ = '"';
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
+	for (;;) {
+		for (run = s; !json_special[(unsigned char)*s]; s++)
+			;
+		memcpy(o, run, (size_t)(s - run));
+		o += s - run;
+		if ((c = (unsigned char)*s++) == '\0')
+			break;
 		*o++ = '\\';
 		switch (c) {
 		case '"':
