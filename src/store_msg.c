@@ -18,11 +18,17 @@ static void
 bind_row(sqlite3_stmt *st, int base, const struct batch_row *row)
 {
 	sqlite3_bind_int64(st, base + 1, row->id);
-	store_bind_text(st, base + 2, row->peer);
+	sqlite3_bind_text(st, base + 2, row->peer, (int)row->npeer,
+	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, base + 3, row->time);
 	sqlite3_bind_int(st, base + 4, row->outgoing);
-	store_bind_text(st, base + 5, row->nick);
-	store_bind_text(st, base + 6, row->text);
+	if (row->nick != NULL)
+		sqlite3_bind_text(st, base + 5, row->nick, (int)row->nnick,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, base + 5);
+	sqlite3_bind_text(st, base + 6, row->text, (int)row->ntext,
+	    SQLITE_STATIC);
 	sqlite3_bind_int(st, base + 7, row->state);
 	/* Plain peers and we have no (uid, msgid): every such row is new. */
 	if (row->uid != 0) {

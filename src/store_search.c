@@ -135,12 +135,16 @@ fold(struct store *s, struct store_fold *f, const char *text, size_t len)
 	out = f->buf;
 	for (i = 0; i < len; i += n) {
 		if (in[i] < 0x80) {
-			out[i] = (char)(in[i] >= 'A' && in[i] <= 'Z' ?
+			out[i] = (char)((unsigned)(in[i] - 'A') < 26 ?
 			    in[i] | 0x20 : in[i]);
 			n = 1;
 			continue;
 		}
-		if ((n = utf8_decode(text + i, len - i, &cp)) == 0 ||
+		/* E3-E9 lead U+3000-U+9FFF: CJK signs, kana, ideographs. */
+		if (in[i] >= 0xe3 && in[i] <= 0xe9 && len - i >= 3 &&
+		    (in[i + 1] & 0xc0) == 0x80 && (in[i + 2] & 0xc0) == 0x80)
+			n = 3;
+		else if ((n = utf8_decode(text + i, len - i, &cp)) == 0 ||
 		    !caseless(cp))
 			return fold_unicode(s, f, text, len);
 		memcpy(out + i, text + i, n);
