@@ -117,7 +117,8 @@ history_plan_checkpoint(struct app *app)
 	if (app->net != NULL && net_outstanding(app->net) == 0 &&
 	    store_checkpoint_due(app->store))
 		uv_timer_start(t, checkpoint_now_cb, 0, 0);
-	else if (store_log_pending(app->store) && !uv_is_active((uv_handle_t *)t))
+	else if (store_log_pending(app->store) &&
+	    !uv_is_active((uv_handle_t *)t))
 		uv_timer_start(t, checkpoint_quiet_cb, QUIET_WAIT_MS, 0);
 }
 

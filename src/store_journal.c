@@ -77,50 +77,42 @@ head(struct store *s)
 	return (struct journal_head *)s->jmap;
 }
 
-/* Room for n more bytes, 8-aligned, or 0: the caller commits instead. */
+/*
+ * Room for a record of len bytes, its header written: the payload's
+ * place. Without room (or after a record found none) NULL, and this
+ * transaction is committed instead: store_journal says so.
+ */
 static uint8_t *
-reserve(struct store *s, size_t n)
-{
-	uint8_t	*p;
-
-	n = (n + 7) & ~(size_t)7;
-	if (s->jmap == NULL || s->jcursor + n > JOURNAL_SIZE)
-		return NULL;
-	p = s->jmap + s->jcursor;
-	s->jcursor += n;
-	return p;
-}
-
-static void
-rec_fill(struct store *s, uint8_t *p, size_t len, int op)
+rec_start(struct store *s, size_t len, int op)
 {
 	struct rec_head	 h;
+	uint8_t		*p;
 
+	len = (len + sizeof h + 7) & ~(size_t)7;
+	if (!s->journal_ok || s->jcursor + len > JOURNAL_SIZE) {
+		s->journal_ok = 0;
+		return NULL;
+	}
+	p = s->jmap + s->jcursor;
+	s->jcursor += len;
 	memset(&h, 0, sizeof h);
-	h.len = (uint32_t)((len + 7) & ~(size_t)7);
+	h.len = (uint32_t)len;
 	h.gen = (uint32_t)head(s)->gen;
 	h.op = (uint8_t)op;
 	memcpy(p, &h, sizeof h);
+	return p + sizeof h;
 }
 
-/*
- * A row of the open transaction. Not durable until store_journal
- * publishes it; without room, the transaction is committed instead.
- */
+/* A row of the open transaction, durable once store_journal publishes. */
 void
 store_journal_row(struct store *s, const struct batch_row *row)
 {
 	struct rec_row	 r;
 	size_t		 np = row->npeer, nt = row->ntext, nn = row->nnick;
-	size_t		 len = sizeof(struct rec_head) + sizeof r + np + nn + nt;
 	uint8_t		*p;
 
-	if (!s->journal_ok)
+	if ((p = rec_start(s, sizeof r + np + nn + nt, REC_ROW)) == NULL)
 		return;
-	if ((p = reserve(s, len)) == NULL) {
-		s->journal_ok = 0;
-		return;
-	}
 	memset(&r, 0, sizeof r);
 	r.id = row->id;
 	r.time = row->time;
@@ -131,8 +123,6 @@ store_journal_row(struct store *s, const struct batch_row *row)
 	r.npeer = (uint32_t)np;
 	r.ntext = (uint32_t)nt;
 	r.nnick = row->nick != NULL ? (int32_t)nn : -1;
-	rec_fill(s, p, len, REC_ROW);
-	p += sizeof(struct rec_head);
 	memcpy(p, &r, sizeof r);
 	p += sizeof r;
 	memcpy(p, row->peer, np);
@@ -143,17 +133,10 @@ store_journal_row(struct store *s, const struct batch_row *row)
 void
 store_journal_delivered(struct store *s, int64_t id)
 {
-	size_t	 len = sizeof(struct rec_head) + sizeof id;
 	uint8_t	*p;
 
-	if (!s->journal_ok)
-		return;
-	if ((p = reserve(s, len)) == NULL) {
-		s->journal_ok = 0;
-		return;
-	}
-	rec_fill(s, p, len, REC_DELIVERED);
-	memcpy(p + sizeof(struct rec_head), &id, sizeof id);
+	if ((p = rec_start(s, sizeof id, REC_DELIVERED)) != NULL)
+		memcpy(p, &id, sizeof id);
 }
 
 /*

@@ -545,6 +545,28 @@ search_all(struct search *q)
 	return step_result(r);
 }
 
+/* Ready to read the blocks: every row in, the open block current. */
+static int
+blocks_ready(struct store *s)
+{
+	int	 r;
+
+	if ((r = store_settle(s)) != 0)
+		return r;
+	return s->block_stale ? block_reload(s) : 0;
+}
+
+static int
+search_init(struct search *q, struct store *s, int limit)
+{
+	memset(q, 0, sizeof *q);
+	q->s = s;
+	q->limit = limit;
+	if ((q->found = calloc((size_t)limit, sizeof *q->found)) == NULL)
+		return UV_ENOMEM;
+	return 0;
+}
+
 /* Hand the rows found (newest first) to cb oldest first, if r is 0. */
 static int
 found_emit(struct search *q, int r, store_row_cb cb, void *arg)
@@ -571,20 +593,14 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 		return UV_EINVAL;
 	if (limit <= 0)
 		return 0;
-	if ((r = store_settle(s)) != 0)
-		return r;
-	if (s->block_stale && (r = block_reload(s)) != 0)
-		return r;
-	if ((r = fold(s, &s->want, text, strlen(text))) != 0)
+	if ((r = blocks_ready(s)) != 0 ||
+	    (r = fold(s, &s->want, text, strlen(text))) != 0)
 		return r;
 	if (s->want.len == 0)
 		return 0;
-	memset(&q, 0, sizeof q);
-	q.s = s;
-	q.limit = limit;
+	if ((r = search_init(&q, s, limit)) != 0)
+		return r;
 	sig_add(q.want, s->want.buf, s->want.len);
-	if ((q.found = calloc((size_t)limit, sizeof *q.found)) == NULL)
-		return UV_ENOMEM;
 	for (i = 0; i < SEARCH_SIG_WORDS && q.want[i] == 0; i++)
 		;
 	r = i < SEARCH_SIG_WORDS ? search_blocks(&q) : search_all(&q);
@@ -646,17 +662,10 @@ store_history(struct store *s, const char *peer, int64_t before, int limit,
 
 	if (limit <= 0)
 		return 0;
-	if ((r = store_settle(s)) != 0)
-		return r;
-	if (s->block_stale && (r = block_reload(s)) != 0)
+	if ((r = blocks_ready(s)) != 0 || (r = search_init(&q, s, limit)) != 0)
 		return r;
 	if (before <= 0)
 		before = INT64_MAX;
-	memset(&q, 0, sizeof q);
-	q.s = s;
-	q.limit = limit;
-	if ((q.found = calloc((size_t)limit, sizeof *q.found)) == NULL)
-		return UV_ENOMEM;
 	if (s->block.used > 0 && s->block.first < before &&
 	    block_has_peer(&s->block, peer)) {
 		last = s->block.first + s->block.used - 1;
