@@ -171,10 +171,12 @@ sig_set(uint64_t *sig, uint64_t h)
 /*
  * Add the grams of folded text to sig: trigrams, and bigrams of two
  * characters outside ASCII. A character is hashed as its bytes packed in
- * a word; a stray byte stands alone.
+ * a word; a stray byte stands alone. With ascii, text is folded on the
+ * way, which suffices for ASCII and U+3000-U+9FFF (lead byte E3-E9:
+ * CJK signs, kana, ideographs); -1 at anything else outside ASCII.
  */
-static void
-sig_add(uint64_t *sig, const char *text, size_t len)
+static int
+sig_add(uint64_t *sig, const char *text, size_t len, int ascii)
 {
 	const unsigned char	*t = (const unsigned char *)text;
 	uint64_t		 c0 = 0, c1 = 0, c2;
@@ -184,10 +186,13 @@ sig_add(uint64_t *sig, const char *text, size_t len)
 	while (i < len) {
 		c2 = t[i++];
 		if (c2 >= 0xc0) {
+			if (ascii && (c2 < 0xe3 || c2 > 0xe9))
+				return -1;
 			end = i + 3 < len ? i + 3 : len;
 			while (i < end && (t[i] & 0xc0) == 0x80)
 				c2 = c2 << 8 | t[i++];
-		}
+		} else if (ascii && c2 - 'A' < 26)
+			c2 |= 0x20;
 		if (++chars >= 2 && c1 > 0x7f && c2 > 0x7f)
 			sig_set(sig, ((c1 + GRAM_K) * GRAM_K + c2) * GRAM_K);
 		if (chars >= 3)
@@ -195,6 +200,7 @@ sig_add(uint64_t *sig, const char *text, size_t len)
 		c0 = c1;
 		c1 = c2;
 	}
+	return 0;
 }
 
 /* Whether sig has every bit of want: all the grams of a phrase. */
@@ -285,6 +291,7 @@ block_add(struct store *s, int64_t id, const char *peer, const char *text,
     size_t len)
 {
 	struct search_block	*b = &s->block;
+	uint64_t		 sig[SEARCH_SIG_WORDS];
 	int			 r;
 
 	if (b->used > 0 && (id < b->first ||
@@ -300,9 +307,15 @@ block_add(struct store *s, int64_t id, const char *peer, const char *text,
 		else
 			return UV_ENOMEM;
 	}
-	if ((r = fold(s, &s->fold, text, len)) != 0)
-		return r;
-	sig_add(b->sig[id - b->first], s->fold.buf, s->fold.len);
+	/* Most text is folded on the way; the rest first. */
+	memset(sig, 0, sizeof sig);
+	if (sig_add(sig, text, len, 1) != 0) {
+		if ((r = fold(s, &s->fold, text, len)) != 0)
+			return r;
+		memset(sig, 0, sizeof sig);
+		sig_add(sig, s->fold.buf, s->fold.len, 0);
+	}
+	memcpy(b->sig[id - b->first], sig, sizeof sig);
 	b->used = (int)(id - b->first) + 1;
 	if (b->used == SEARCH_BLOCK_IDS)
 		return block_write(s);
@@ -600,7 +613,7 @@ store_search(struct store *s, const char *text, int limit, store_row_cb cb,
 		return 0;
 	if ((r = search_init(&q, s, limit)) != 0)
 		return r;
-	sig_add(q.want, s->want.buf, s->want.len);
+	sig_add(q.want, s->want.buf, s->want.len, 0);
 	for (i = 0; i < SEARCH_SIG_WORDS && q.want[i] == 0; i++)
 		;
 	r = i < SEARCH_SIG_WORDS ? search_blocks(&q) : search_all(&q);
