@@ -509,8 +509,13 @@ def screen_ingest(n, echoes):
         got = n - drops
         term.tmux("send-keys", "-l", "/stats")
         term.tmux("send-keys", "Enter")
-        _, scr = term.wait_screen("over rate limit")
-        m = re.search(r"127\.0\.0\.1:%d: datagrams in (\d+)" % src, scr)
+        # The blaster's own line, whole (a number and what follows it),
+        # not just the first line of /stats: a frame may show part.
+        line = re.compile(r"127\.0\.0\.1:%d: datagrams in (\d+)\D" % src)
+        deadline = time.monotonic() + TIMEOUT
+        while (m := line.search(term.screen())) is None and \
+                time.monotonic() < deadline:
+            time.sleep(0.01)
         # warm + blast + marker, as uvqq counted them
         stats_in = int(m.group(1)) - 2 if m else None
         secs = t_end - t0
