@@ -416,6 +416,11 @@ writer_cb(uv_timer_t *t)
 
 	if (app->store == NULL)
 		return;
+	/* A turn is under way (its end, history_commit, arms this again):
+	 * committing it now would make durable what is not shown yet, and
+	 * a kill before it is shown would never report it. */
+	if (!store_journal_published(app->store))
+		return;
 	commit_now(app);
 	history_plan_checkpoint(app);
 }

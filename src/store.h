@@ -79,6 +79,12 @@ int		 store_in_tx(const struct store *);
  * take: commit it now.
  */
 int		 store_journal(struct store *);
+/*
+ * Whether store_journal has made all of the open transaction durable:
+ * only then may a commit come between turns, for a commit of what the
+ * turn has not published yet would make it durable before it is shown.
+ */
+int		 store_journal_published(const struct store *);
 /* Insert the rows waiting, if some are theirs: then each knows whether
  * it was stored before (store_add_in's *duplicate). */
 int		 store_settle_theirs(struct store *);

@@ -21,7 +21,6 @@
  * was written in: emptying the journal starts a new generation.
  */
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +159,16 @@ store_journal(struct store *s)
 	return 0;
 }
 
+int
+store_journal_published(const struct store *s)
+{
+	const struct journal_head	*h = (const struct journal_head *)s->jmap;
+
+	if (!s->in_tx)
+		return 1;
+	return s->journal_ok && s->jcursor == h->end;
+}
+
 /* The SQLite commit has everything: a new generation, empty. */
 void
 store_journal_clear(struct store *s)
@@ -244,14 +253,13 @@ apply_delivered(struct store *s, const uint8_t *p, size_t n)
  * was written by this journal's rules.
  */
 static int
-apply(struct store *s, const uint8_t *buf, size_t size, int *applied)
+apply(struct store *s, const uint8_t *buf, size_t size)
 {
 	struct journal_head	 h;
 	struct rec_head		 rh;
 	size_t			 off = sizeof h;
 	int			 r;
 
-	*applied = 0;
 	if (size < sizeof h)
 		return 0;
 	memcpy(&h, buf, sizeof h);
@@ -275,25 +283,22 @@ apply(struct store *s, const uint8_t *buf, size_t size, int *applied)
 			break;
 		if (r != 0)
 			return r;
-		(*applied)++;
 		off += rh.len;
 	}
 	return 0;
 }
 
 /*
- * Open DIR/uvqq.journal: apply and commit what a previous run published,
- * then map it empty for this one.
+ * Open DIR/uvqq.journal, mapped: apply and commit what a previous run
+ * published (read through the mapping, only as far as it goes), then
+ * start it empty for this one.
  */
 int
 store_journal_open(struct store *s, const char *dir)
 {
 	struct journal_head	 h;
-	struct stat		 st;
-	uint8_t			*buf = NULL;
-	ssize_t			 got;
 	char			*path;
-	int			 fd, r, applied;
+	int			 fd, r;
 
 	if (asprintf(&path, "%s/uvqq.journal", dir) < 0)
 		return UV_ENOMEM;
@@ -301,23 +306,7 @@ store_journal_open(struct store *s, const char *dir)
 	free(path);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		if ((buf = malloc(JOURNAL_SIZE)) == NULL) {
-			close(fd);
-			return UV_ENOMEM;
-		}
-		got = pread(fd, buf, JOURNAL_SIZE, 0);
-		r = got < 0 ? -errno : 0;
-		if (r == 0 && (r = store_begin(s)) == 0 &&
-		    (r = apply(s, buf, (size_t)got, &applied)) == 0)
-			r = store_commit(s);
-		free(buf);
-		if (r != 0) {
-			close(fd);
-			return r;
-		}
-	}
-	/* Every block on disk now: a write to the mapping cannot fault. */
+	/* Every block on disk: a write to the mapping cannot fault. */
 	if ((r = posix_fallocate(fd, 0, JOURNAL_SIZE)) != 0) {
 		close(fd);
 		return -r;
@@ -330,6 +319,8 @@ store_journal_open(struct store *s, const char *dir)
 		s->jmap = NULL;
 		return r;
 	}
+	if ((r = store_journal_reapply(s)) != 0 || (r = store_commit(s)) != 0)
+		return r;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, JOURNAL_MAGIC, sizeof h.magic);
 	h.gen = head(s)->gen + 1;
@@ -347,15 +338,16 @@ store_journal_close(struct store *s)
 	s->jmap = NULL;
 }
 
-/* After a rollback: what was published is in the database again. */
+/* At start, and after a rollback: what was published is in the
+ * database again, in the open transaction. */
 int
 store_journal_reapply(struct store *s)
 {
-	int	 applied, r;
+	int	 r;
 
 	if (s->jmap == NULL || head(s)->end <= sizeof(struct journal_head))
 		return 0;
 	if ((r = store_begin(s)) != 0)
 		return r;
-	return apply(s, s->jmap, JOURNAL_SIZE, &applied);
+	return apply(s, s->jmap, JOURNAL_SIZE);
 }
