@@ -43,6 +43,16 @@ collect(void *arg, const struct store_row *row)
 
 static int	 count_found(struct store *, const char *, int, const char *);
 
+/* The forked child that crashed on purpose did what it had to first. */
+static void
+child_exited_well(pid_t pid)
+{
+	int	 status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static struct store *
 open_store(const char *dir)
 {
@@ -66,7 +76,7 @@ test_ids_of_lost_rows_are_not_used_again(void **state)
 	struct store	*s;
 	struct rows	 r = { .n = 0 };
 	int64_t		 lost[3] = { 0 }, id;
-	int		 fds[2], i, status;
+	int		 fds[2], i;
 	pid_t		 pid;
 
 	assert_int_equal(pipe(fds), 0);
@@ -81,8 +91,7 @@ test_ids_of_lost_rows_are_not_used_again(void **state)
 	}
 	assert_true(pid > 0);
 	assert_int_equal(read(fds[0], lost, sizeof lost), sizeof lost);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_exited_well(pid);
 	close(fds[0]);
 	close(fds[1]);
 
@@ -111,7 +120,7 @@ test_the_journal_keeps_what_it_published(void **state)
 	struct store	*s;
 	struct rows	 r = { .n = 0 };
 	int64_t		 ids[4] = { 0 }, rowid;
-	int		 fds[2], dup, status;
+	int		 fds[2], dup;
 	pid_t		 pid;
 
 	assert_int_equal(pipe(fds), 0);
@@ -139,8 +148,7 @@ test_the_journal_keeps_what_it_published(void **state)
 	}
 	assert_true(pid > 0);
 	assert_int_equal(read(fds[0], ids, sizeof ids), sizeof ids);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_exited_well(pid);
 	close(fds[0]);
 	close(fds[1]);
 
@@ -331,7 +339,6 @@ test_old_world_readable_files_become_private(void **state)
 	struct stat	 st;
 	char		 path[128];
 	size_t		 i;
-	int		 status;
 	pid_t		 pid;
 
 	if ((pid = fork()) == 0) {
@@ -345,8 +352,7 @@ test_old_world_readable_files_become_private(void **state)
 		_exit(0);	/* a crash: the -wal and -shm stay */
 	}
 	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_exited_well(pid);
 	s = open_store(dir);
 	add_one(s);
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -504,7 +510,7 @@ test_search_spans_blocks_and_survives_a_crash(void **state)
 	const char	*dir = *state;
 	struct store	*s;
 	struct rows	 got = { .n = 0 };
-	int		 i, status;
+	int		 i;
 	pid_t		 pid;
 
 	if ((pid = fork()) == 0) {
@@ -519,8 +525,7 @@ test_search_spans_blocks_and_survives_a_crash(void **state)
 		_exit(0);
 	}
 	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	child_exited_well(pid);
 
 	s = open_store(dir);
 	assert_true(count_blocks(dir) >= 3);
