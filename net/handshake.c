@@ -244,15 +244,17 @@ become_uvqq(struct link *l)
 	flush_pending(l);
 }
 
-/* A WELCOME or PONG answers our last HELLO or PING: an RTT sample, so
- * the first message already has a timeout fit for the path. */
+/* A WELCOME or PONG answers our last HELLO or PING, most likely: until
+ * data is acknowledged its round trip stands in, so the first message
+ * already has a timeout fit for the path. */
 void
 hs_rtt_from_probe(struct link *l)
 {
 	uint64_t	 now_us = uv_hrtime() / 1000;
 
 	if (l->probe_us != 0 && now_us >= l->probe_us)
-		link_rtt_sample(l, (double)(now_us - l->probe_us) / 1000.0);
+		link_rtt_sample(l, (double)(now_us - l->probe_us) / 1000.0,
+		    0);
 	l->probe_us = 0;
 }
 

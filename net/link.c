@@ -161,9 +161,13 @@ pipe_remove(struct link *l, const struct segment *s)
 	l->pipe_bytes -= s->len;
 }
 
-/* Queue s for sending; net_pack_flush (link_pump) sends what is queued. */
+/*
+ * Queue s for sending; net_pack_flush (link_pump) sends what is queued.
+ * silent: its timer ran out and the peer has said nothing for a while,
+ * so wait twice as long for the next try; else the backoff starts over.
+ */
 static int
-transmit(struct link *l, struct segment *s, uint64_t now, int timeout)
+transmit(struct link *l, struct segment *s, uint64_t now, int silent)
 {
 	struct frame	 f;
 	unsigned	 backoff;
@@ -181,8 +185,7 @@ transmit(struct link *l, struct segment *s, uint64_t now, int timeout)
 		s->first_sent = now;
 	else
 		l->net->stats.retransmits++;
-	if (timeout)
-		s->timeouts++;
+	s->timeouts = silent ? s->timeouts + 1 : 0;
 	s->tries++;
 	s->last_sent = now;
 	s->sent_us = uv_hrtime() / 1000;
@@ -314,6 +317,7 @@ link_on_timer(struct link *l)
 {
 	struct segment	*s;
 	uint64_t	 now = uv_now(l->net->loop);
+	int		 heard, silent;
 
 	if (l->held)
 		return;		/* nothing goes out, nothing times out */
@@ -334,22 +338,42 @@ link_on_timer(struct link *l)
 		pipe_add(l, s);
 		s->deadline = now;
 	}
+	/*
+	 * Back off only while the peer is silent. One heard from lately is
+	 * there, and what it did not acknowledge was lost on the way: the
+	 * front of the stream, which holds up everything behind it, is tried
+	 * again each RTO, where a doubling after each loss on a lossy path
+	 * would leave it waiting seconds. Behind the front, or after
+	 * LINK_SILENCE_MS without a word, each timeout doubles the wait.
+	 */
+	heard = now - l->last_heard < LINK_SILENCE_MS;
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
-		/*
-		 * Back off only while the peer is silent: a peer that answers
-		 * is there, and this was just a datagram lost on the way.
-		 */
-		if (!s->sacked && s->deadline <= now)
-			transmit(l, s, now, l->last_heard <= s->last_sent);
+		if (s->sacked || s->deadline > now)
+			continue;
+		silent = l->last_heard <= s->last_sent && !(heard &&
+		    s->seq < l->tx_head->seq + LINK_FRONT_SEGS);
+		transmit(l, s, now, silent);
 	}
 	link_pump(l);
 }
 
+/*
+ * A round trip measured. from_data: a segment sent once and acknowledged
+ * (Karn); else the answer to a HELLO or PING, which may answer an earlier
+ * one or be a repeat on the peer's own timer, so it only stands in until
+ * the first sample from data replaces it. A bad first sample would keep
+ * the timeout high for dozens of messages, well after the path is known.
+ */
 void
-link_rtt_sample(struct link *l, double ms)
+link_rtt_sample(struct link *l, double ms, int from_data)
 {
 	double	 rto;
 
+	if (!l->rtt_from_data) {
+		l->srtt = 0;
+		l->rtt_from_data = from_data;
+	} else if (!from_data)
+		return;
 	if (l->srtt == 0) {
 		l->srtt = ms;
 		l->rttvar = ms / 2;
@@ -382,8 +406,9 @@ link_on_ack(struct link *l, const struct frame *f)
 {
 	struct segment	*s;
 	uint64_t	 now_us = uv_hrtime() / 1000, sample = 0, reo_us;
-	uint64_t	 now = uv_now(l->net->loop);
+	uint64_t	 now = uv_now(l->net->loop), due;
 	unsigned	 i;
+	int		 sooner = 0;
 
 	/* An ACK past what we ever sent is forged or stale: ignore it. */
 	if (f->ack >= l->next_seq)
@@ -414,20 +439,31 @@ link_on_ack(struct link *l, const struct frame *f)
 		}
 	}
 	if (sample != 0)
-		link_rtt_sample(l, (double)sample / 1000.0);
+		link_rtt_sample(l, (double)sample / 1000.0, 1);
 
 	/*
 	 * RACK: a segment sent before one that arrived, and more than a
 	 * round trip (plus a little for reordering) ago, is lost: resend it
-	 * now rather than wait for its timer.
+	 * now rather than wait for its timer. One sent less than that ago
+	 * is lost if it has not arrived by then: its timer is brought
+	 * forward (RFC 8985's reordering timer), since no other ACK may
+	 * come to tell.
 	 */
 	reo_us = (uint64_t)(l->srtt * 1250.0) + 1000;
 	for (s = l->tx_head; s != NULL && s != l->tx_next; s = s->next) {
-		if (!s->sacked && s->sent_us < l->rack_us &&
-		    s->sent_us + reo_us <= now_us)
+		if (s->sacked || s->sent_us >= l->rack_us)
+			continue;
+		if (s->sent_us + reo_us <= now_us)
 			transmit(l, s, now, 0);
+		else if ((due = now + (s->sent_us + reo_us - now_us + 999) /
+		    1000) < s->deadline) {
+			s->deadline = due;
+			sooner = 1;
+		}
 	}
 	link_pump(l);
+	if (sooner)
+		link_arm_timer(l);
 }
 
 static void

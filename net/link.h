@@ -27,6 +27,9 @@
 #define LINK_RTO_INIT	500	/* ms, before any RTT sample */
 #define LINK_RTO_MIN	30	/* ms; duplicates cost little, stalls a lot */
 #define LINK_RTO_MAX	4000	/* ms */
+#define LINK_SILENCE_MS	2000	/* a peer heard within this is there, */
+#define LINK_FRONT_SEGS	64	/* and the front of the stream it has not
+				   acknowledged is resent without backoff */
 #define NET_MAX_LINKS	4096	/* peers, known or not */
 #define NET_RECV_BATCH	20	/* datagrams a recvmmsg (libuv's most) */
 #define NET_RX_BYTES_MAX (32u << 20)	/* held out of order, all peers */
@@ -45,7 +48,8 @@ struct segment {
 	uint64_t	 last_sent;	/* ms (uv_now) */
 	uint64_t	 deadline;	/* ms (uv_now) of the next retransmit */
 	unsigned	 tries;		/* transmissions so far */
-	unsigned	 timeouts;	/* of which after a timeout: backoff */
+	unsigned	 timeouts;	/* of which timeouts in a row while the
+					   peer was silent: backoff */
 	int		 sacked;
 	struct segment	*next;
 };
@@ -140,6 +144,7 @@ struct link {
 	size_t			 pipe;		/* sent, not yet (s)acked */
 	size_t			 pipe_bytes;	/* their text */
 	double			 srtt, rttvar;	/* ms, 0 before a sample */
+	int			 rtt_from_data;	/* not just a handshake's */
 	uint64_t		 rack_us;	/* newest send time acknowledged */
 	unsigned		 rto;		/* ms */
 
@@ -290,7 +295,7 @@ void	 link_pump(struct link *);
 void	 link_pump_later(struct link *);
 void	 link_arm_timer(struct link *);
 void	 link_fail_all(struct link *, const char *reason);
-void	 link_rtt_sample(struct link *, double ms);
+void	 link_rtt_sample(struct link *, double ms, int from_data);
 void	 link_peer_restarted(struct link *);
 
 #endif

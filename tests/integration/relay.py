@@ -18,9 +18,9 @@ import time
 class Relay:
     def __init__(self, a_port, b_port, drop=0.0, dup=0.0, delay_ms=0.0,
                  seed=1):
-        # drop_to_a, when set, is the loss rate towards A alone; tests may
-        # change it while the relay runs.
-        self.drop_to_a = None
+        # drop_to_a and drop_to_b, when set, are the loss rate towards A
+        # or B alone; tests may change them while the relay runs.
+        self.drop_to_a = self.drop_to_b = None
         self.a = ("127.0.0.1", a_port)
         self.b = ("127.0.0.1", b_port)
         self.drop, self.dup, self.delay = drop, dup, delay_ms / 1000.0
@@ -48,6 +48,8 @@ class Relay:
         drop = self.drop
         if to == self.a and self.drop_to_a is not None:
             drop = self.drop_to_a
+        elif to == self.b and self.drop_to_b is not None:
+            drop = self.drop_to_b
         if self.rng.random() < drop:
             self.stats["dropped"] += 1
             return

@@ -2,8 +2,9 @@
 way, duplicates some and reorders others (tests/integration/relay.py)."""
 import os
 import sys
+import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Uvqq, check, run  # noqa: E402
+from harness import Uvqq, check, free_port, run  # noqa: E402
 from relay import Relay  # noqa: E402
 
 SLOW = 60          # seconds a whole burst may take on a loaded 2-core CI
@@ -110,7 +111,90 @@ def test_peer_gone_means_failed_and_offline_and_the_loop_goes_on():
         c.kill()
 
 
+def stats(u):
+    """u's /stats: the count of retransmissions, and the first peer's
+    RTO in ms."""
+    u.send("/stats")
+    total = u.wait("info", match=lambda e: e["text"].startswith(
+        "datagrams in"))["text"]
+    peer = u.wait("info", match=lambda e: " rto " in e["text"])["text"]
+    return (int(total.split("retransmitted ")[1].split(",")[0]),
+            int(peer.split(" rto ")[1].split()[0]))
+
+
+def test_a_lost_stretch_is_retried_each_rto_while_the_peer_is_heard():
+    """What A sends is lost for 3 s while B's heartbeats still arrive:
+    the peer is there, the loss is on the way. A must keep trying each
+    RTO, not double its wait after every loss (a lossy path would leave a
+    message waiting seconds), and the message arrives once the path
+    heals, once."""
+    a = Uvqq("--heartbeat", "500", nick="alice")
+    b = Uvqq("--heartbeat", "500", nick="bob")
+    r = Relay(a.port, b.port)
+    try:
+        a.send("/peer 127.0.0.1:%d bob" % r.a_port)
+        a.wait("peer", state="online", kind="uvqq", timeout=SLOW)
+        for i in range(5):              # RTT samples: an RTO for the path
+            a.send("warm up %d" % i)
+            a.wait("delivered", timeout=SLOW)
+        before, rto = stats(a)
+        r.drop_to_b = 1.0
+        a.send("held up 堵住了")
+        sent = a.wait("sent", text="held up 堵住了")
+        time.sleep(3.0)                 # the stretch of loss itself
+        after, _ = stats(a)
+        r.drop_to_b = None
+        # Doubling from a 30 ms RTO, with a heartbeat heard now and then,
+        # gives about 9 tries in 3 s. A slow machine's longer RTO fits
+        # fewer: ask for half of what fits, at most 15.
+        want = min(15, int(3000 / max(rto, 1) / 2))
+        check(after - before >= want, "%d retransmissions in 3 s with an "
+              "RTO of %d ms; want at least %d" % (after - before, rto, want))
+        a.wait("delivered", id=sent["id"], timeout=SLOW)
+        b.wait("message", text="held up 堵住了", timeout=SLOW)
+        check(a.quit() == 0 and b.quit() == 0, "clean exit")
+        check(sum(e["event"] == "message" and e["text"] == "held up 堵住了"
+                  for e in b.seen) == 1, "shown once")
+    finally:
+        a.kill()
+        b.kill()
+        r.close()
+
+
+def test_late_handshake_answers_leave_a_timeout_fit_for_the_path():
+    """A adds B (B never adds A), and B's answers are lost until A has
+    taken it for plain: A hears B's last repeated WELCOME a second after
+    its last HELLO, and that second is no round trip. The timeout must
+    come from data once data flows, not stay seconds long for dozens of
+    messages."""
+    b = Uvqq(nick="bob")
+    pa = free_port()
+    r = Relay(pa, b.port)
+    r.drop_to_a = 1.0
+    a = None
+    try:
+        # Plain after 0.5 s: B's repeats at 0.75 s and 1.75 s come later.
+        a = Uvqq("--probe-timeout", "500", "127.0.0.1:%d" % r.a_port,
+                 nick="alice", port=pa)
+        a.wait("peer", state="online", kind="plain", timeout=SLOW)
+        r.drop_to_a = None
+        a.wait("peer", state="online", kind="uvqq", timeout=SLOW)
+        for i in range(5):
+            a.send("now that we know %d" % i)
+            a.wait("delivered", timeout=SLOW)
+        _, rto = stats(a)
+        check(rto < 250, "after 5 messages on loopback the RTO is %d ms"
+              % rto)
+    finally:
+        if a is not None:
+            a.kill()
+        b.kill()
+        r.close()
+
+
 if __name__ == "__main__":
     sys.exit(run([test_thousands_of_messages_both_ways_at_30_percent_loss,
                   test_long_messages_both_ways_at_30_percent_loss,
-                  test_peer_gone_means_failed_and_offline_and_the_loop_goes_on]))
+                  test_peer_gone_means_failed_and_offline_and_the_loop_goes_on,
+                  test_a_lost_stretch_is_retried_each_rto_while_the_peer_is_heard,
+                  test_late_handshake_answers_leave_a_timeout_fit_for_the_path]))
