@@ -26,7 +26,9 @@
 #include "net/link.h"
 
 #define HS_PROBES	5	/* HELLOs to a peer of unknown kind */
-#define HS_REPEAT_MS	250	/* first repeat of an unfinished handshake */
+#define HS_REPEAT_MS	100	/* first repeat of an unfinished handshake:
+				   a stranger's three then fall within the
+				   second its probe waits for an answer */
 #define HS_TEXT_MS	1000	/* HELLOs in answer to bare text, at most */
 #define HS_GREETINGS	3	/* HELLOs to a stranger's text, in all */
 
