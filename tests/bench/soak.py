@@ -6,7 +6,7 @@ A benchmark-style tool, not a test: it reports what it finds.
     python3 tests/bench/soak.py                  # 10 minutes
     python3 tests/bench/soak.py --minutes 60
     python3 tests/bench/soak.py --runs 5 --seed 42
-    python3 tests/bench/soak.py --quick          # about 25 s: soak_quick
+    python3 tests/bench/soak.py --quick          # 5 runs, ~25 s: soak_quick
     python3 tests/bench/soak.py --contact SEED   # repeat one first contact
     python3 tests/bench/soak.py --crash SEED --kill-at K [--n N]
 
@@ -19,10 +19,14 @@ the end a summary with the seeds and the command to repeat each failure.
 A crash run whose own first contact failed (A took B for plain, so its
 text went bare, which nothing guarantees) counts as a failed contact, not
 as a crash-path finding. It exits 1 if a message was lost, shown or
-stored twice, left undelivered or shown out of order, or if fewer than
-99% of the first contacts made it (issue 11's target; each one that did
-not is listed); 2 if only the harness failed; else 0. --quick uses master
-seed 1 unless given another.
+stored twice, left undelivered or shown out of order, or if so many first
+contacts failed that a 99% success rate (issue 11's target) cannot
+explain them: the chance of as many failures or more, at 1% each, is
+under 1% (each one that failed is listed, and the rate is printed beside
+the target); 2 if only the harness failed; else 0. A few hundred contacts
+cannot tell 99.5% from 99%: the one-sided test keeps a short run from
+failing on chance, and a long soak measures the rate itself. --quick is 5
+runs from master seed 1 unless told otherwise.
 
 The binary is $UVQQ, or build/uvqq.
 """
@@ -41,6 +45,7 @@ import scenarios  # noqa: E402
 
 ME = "python3 tests/bench/soak.py"
 TARGET = 99.0     # per cent of first contacts uvqq<->uvqq within 5 s
+ALPHA = 0.01      # how unlikely, at TARGET, a failure count must be to fail
 
 
 class Tally:
@@ -129,15 +134,31 @@ def guarded(t, what, fn, *a):
                           ""))
 
 
+def chance_of_at_least(failed, n, p):
+    """The chance that n tries, each failing with probability p, fail
+    `failed` times or more (the binomial tail)."""
+    below, term = 0.0, (1 - p) ** n      # term: the chance of exactly k
+    for k in range(failed):
+        below += term
+        term *= (n - k) / (k + 1) * p / (1 - p)
+    return max(0.0, 1.0 - below)
+
+
 def summary(t, seed, elapsed):
     print("\nsoak: %.0fs%s" % (elapsed, "" if seed is None
                                 else ", master seed %d" % seed))
     rate = 100.0 * t.contacts_ok / t.contacts if t.contacts else 100.0
+    chance = chance_of_at_least(t.contacts - t.contacts_ok, t.contacts,
+                                1 - TARGET / 100)
     if t.contacts:
         print("first contacts: %d/%d uvqq<->uvqq within %gs (%.1f%%, the "
               "target is %g%%: %s)" % (
                   t.contacts_ok, t.contacts, scenarios.WINDOW, rate, TARGET,
-                  "met" if rate >= TARGET else "MISSED"))
+                  "met" if rate >= TARGET else
+                  "below it, but %d failures in %d happen %.0f%% of the "
+                  "time at %g%%" % (t.contacts - t.contacts_ok, t.contacts,
+                                     100 * chance, TARGET)
+                  if chance >= ALPHA else "MISSED"))
     if t.crashes:
         s = t.sums
         print("crash runs: %d; sent %d, delivered %d; lost %d, shown twice "
@@ -157,7 +178,7 @@ def summary(t, seed, elapsed):
                                   if again else ""))
     if not t.found and not t.slow and not t.harness:
         print("nothing found")
-    return 1 if t.found or rate < TARGET else 2 if t.harness else 0
+    return 1 if t.found or chance < ALPHA else 2 if t.harness else 0
 
 
 def main():
@@ -170,7 +191,8 @@ def main():
                     help="master seed, picks every run's seeds (default: "
                     "from the clock, printed)")
     ap.add_argument("--quick", action="store_true",
-                    help="a short version, about 25 s (ctest soak_quick)")
+                    help="a short version: 5 runs of 300 messages, about "
+                    "25 s (ctest soak_quick)")
     ap.add_argument("--contacts", type=int, default=20,
                     help="first contacts per run (default 20)")
     ap.add_argument("--parallel", type=int, default=20,
@@ -190,11 +212,11 @@ def main():
                     help="with --crash: kill B after this share is shown")
     args = ap.parse_args()
     if args.quick:
+        # A count of runs, not minutes: a slower machine runs the same
+        # seeds, so a test's verdict does not depend on its speed.
         if args.minutes is None and args.runs is None:
-            args.minutes = 0.4
+            args.runs = 5
         args.n = min(args.n, 300)
-        if args.deadline is None:
-            args.deadline = 10.0
     if args.minutes is None and args.runs is None:
         args.minutes = 10.0
     if not os.access(os.environ["UVQQ"], os.X_OK):
