@@ -21,6 +21,10 @@ class Relay:
         # drop_to_a and drop_to_b, when set, are the loss rate towards A
         # or B alone; tests may change them while the relay runs.
         self.drop_to_a = self.drop_to_b = None
+        # deaf_a, when set: everything towards A is lost for this many
+        # seconds from A's first datagram (timed here, not by a test
+        # thread that may run late).
+        self.deaf_a, self.first_from_a = None, None
         self.a = ("127.0.0.1", a_port)
         self.b = ("127.0.0.1", b_port)
         self.drop, self.dup, self.delay = drop, dup, delay_ms / 1000.0
@@ -46,7 +50,12 @@ class Relay:
     def _schedule(self, sock, data, to):
         now = time.monotonic()
         drop = self.drop
-        if to == self.a and self.drop_to_a is not None:
+        if to == self.b and self.first_from_a is None:
+            self.first_from_a = now
+        if to == self.a and self.deaf_a is not None and \
+                now - self.first_from_a < self.deaf_a:
+            drop = 1.0
+        elif to == self.a and self.drop_to_a is not None:
             drop = self.drop_to_a
         elif to == self.b and self.drop_to_b is not None:
             drop = self.drop_to_b
