@@ -102,7 +102,7 @@ checkpoint_quiet_cb(uv_timer_t *t)
 /*
  * A checkpoint copies the write-ahead log back into the database: two
  * fdatasyncs, a pause of a few ms, never on a message's path. After a
- * turn's commit, its output and its ACKs: a chat's log past 1 MiB
+ * turn's commit, its output and its ACKs: a chat's log past 8 MiB
  * (store_checkpoint_due) goes in the next turn, unless a message of ours
  * waits for its ACK (the commit that marks it delivered comes back here);
  * any other log when quiet (store_commit copies a flood's every 4 MiB).
@@ -435,12 +435,11 @@ void
 history_commit(struct app *app)
 {
 	uint64_t	 now;
-	int		 r;
 
 	if (app->store == NULL)
 		return;
 	now = uv_now(app->loop);
-	if ((r = store_journal(app->store)) == 0) {
+	if (store_journal(app->store) == 0) {
 		if (!store_in_tx(app->store))
 			return;
 		if (!uv_is_active((uv_handle_t *)&app->writer))
@@ -450,9 +449,7 @@ history_commit(struct app *app)
 			    0);
 			return;
 		}
-	} else if (r < 0)
-		app_error(app, "history: cannot store: %s",
-		    store_error(app->store));
+	}
 	commit_now(app);
 }
 

@@ -157,6 +157,7 @@ int	 store_journal_reapply(struct store *);
 int	 store_settle(struct store *);
 int	 store_flush_rows(struct store *);
 int	 store_reserve_ids(struct store *);
+void	 store_bind_row(sqlite3_stmt *, int base, const struct batch_row *);
 /* A row of ROW_COLUMNS at st's columns 0-8. */
 void	 store_row_read(sqlite3_stmt *, struct store_row *);
 

@@ -189,14 +189,15 @@ store_journal_begin(struct store *s)
 	s->jcursor = s->jmap != NULL ? (size_t)head(s)->end : 0;
 }
 
+/* A row record, inserted as store_flush_rows inserts a row: its strings
+ * bound where they lie in the mapping. */
 static int
 apply_row(struct store *s, const uint8_t *p, size_t n)
 {
 	sqlite3_stmt	*st = s->st[ST_ADD_ROW];
+	struct batch_row row;
 	struct rec_row	 r;
-	char		*peer, *nick = NULL, *text;
 	size_t		 nn;
-	int		 rc;
 
 	if (n < sizeof r)
 		return UV_EINVAL;
@@ -205,32 +206,21 @@ apply_row(struct store *s, const uint8_t *p, size_t n)
 	if (r.nnick < -1 || (uint64_t)r.npeer + nn + r.ntext > n - sizeof r)
 		return UV_EINVAL;
 	p += sizeof r;
-	peer = strndup((const char *)p, r.npeer);
-	if (r.nnick >= 0)
-		nick = strndup((const char *)p + r.npeer, nn);
-	text = strndup((const char *)p + r.npeer + nn, r.ntext);
-	rc = UV_ENOMEM;
-	if (peer != NULL && text != NULL && (r.nnick < 0 || nick != NULL)) {
-		sqlite3_bind_int64(st, 1, r.id);
-		store_bind_text(st, 2, peer);
-		sqlite3_bind_int64(st, 3, r.time);
-		sqlite3_bind_int(st, 4, r.outgoing);
-		store_bind_text(st, 5, nick);
-		store_bind_text(st, 6, text);
-		sqlite3_bind_int(st, 7, r.state);
-		if (r.uid != 0) {
-			sqlite3_bind_int64(st, 8, (int64_t)r.uid);
-			sqlite3_bind_int64(st, 9, (int64_t)r.msgid);
-		} else {
-			sqlite3_bind_null(st, 8);
-			sqlite3_bind_null(st, 9);
-		}
-		rc = store_run(s, st);
-	}
-	free(peer);
-	free(nick);
-	free(text);
-	return rc;
+	memset(&row, 0, sizeof row);
+	row.id = r.id;
+	row.time = r.time;
+	row.outgoing = r.outgoing;
+	row.state = r.state;
+	row.peer = (const char *)p;
+	row.npeer = r.npeer;
+	row.nick = r.nnick >= 0 ? (const char *)p + r.npeer : NULL;
+	row.nnick = nn;
+	row.text = (const char *)p + r.npeer + nn;
+	row.ntext = r.ntext;
+	row.uid = r.uid;
+	row.msgid = r.msgid;
+	store_bind_row(st, 0, &row);
+	return store_run(s, st);
 }
 
 static int

@@ -14,8 +14,10 @@
 #include "src/store_int.h"
 #include "src/utf8.h"
 
-static void
-bind_row(sqlite3_stmt *st, int base, const struct batch_row *row)
+/* row's nine values at st's parameters base + 1 to base + 9, strings
+ * bound in place (SQLITE_STATIC): they must outlive the step. */
+void
+store_bind_row(sqlite3_stmt *st, int base, const struct batch_row *row)
 {
 	sqlite3_bind_int64(st, base + 1, row->id);
 	sqlite3_bind_text(st, base + 2, row->peer, (int)row->npeer,
@@ -81,14 +83,14 @@ store_flush_rows(struct store *s)
 	if (s->nbatch == STORE_BATCH) {
 		st = s->st[ST_ADD_ROWS];
 		for (i = 0; i < STORE_BATCH; i++)
-			bind_row(st, i * ADD_PARAMS, &s->batch[i]);
+			store_bind_row(st, i * ADD_PARAMS, &s->batch[i]);
 		if ((r = store_run(s, st)) == 0 &&
 		    sqlite3_changes(s->db) != STORE_BATCH)
 			r = find_duplicates(s);
 	} else {
 		st = s->st[ST_ADD_ROW];
 		for (i = 0; i < s->nbatch && r == 0; i++) {
-			bind_row(st, 0, &s->batch[i]);
+			store_bind_row(st, 0, &s->batch[i]);
 			if ((r = store_run(s, st)) == 0 &&
 			    sqlite3_changes(s->db) == 0)
 				row_was_duplicate(&s->batch[i]);
